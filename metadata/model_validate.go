@@ -1,0 +1,136 @@
+package metadata
+
+import (
+	"regexp"
+)
+
+// namePattern is the shape of every API name: lower snake case starting with
+// a letter. Names become SQL identifiers and expression identifiers, so the
+// pattern is strict on purpose.
+var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// Length limits of API names. PostgreSQL truncates identifiers at 63 bytes;
+// object names leave room for index names built from them.
+const (
+	MaxObjectNameLength = 40
+	MaxFieldNameLength  = 50
+)
+
+// SystemColumns are the columns every record table has. Fields may not use
+// these names.
+var SystemColumns = []string{"id", "created_at", "created_by", "updated_at", "updated_by", "owner_id", "version"}
+
+// reservedNames are words a field or object may not be called: system
+// columns, words of the expression language, and SQL words that would make
+// generated SQL and filters confusing to read.
+var reservedNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range SystemColumns {
+		m[w] = true
+	}
+	for _, w := range []string{
+		// expression language
+		"true", "false", "nil", "null", "and", "or", "not", "in", "matches", "contains",
+		"startswith", "endswith", "let", "if", "else", "then", "case", "when", "env",
+		// SQL
+		"select", "from", "where", "table", "order", "group", "by", "having", "limit",
+		"offset", "insert", "update", "delete", "drop", "create", "alter", "index",
+		"primary", "foreign", "key", "references", "constraint", "default", "user",
+		"all", "any", "as", "asc", "desc", "distinct", "join", "union", "column",
+		"check", "unique", "is", "like", "between", "exists", "grant", "revoke",
+		"rowid", "oid", "ctid", "xmin", "xmax", "tableoid", "cmin", "cmax",
+		// API
+		"records", "fields", "objects", "batch", "by", "tenant", "tenants",
+	} {
+		m[w] = true
+	}
+	return m
+}()
+
+// IsReservedName reports whether name may not be used for an object or field.
+func IsReservedName(name string) bool { return reservedNames[name] }
+
+// checkName returns the problems with an API name, or nil.
+func checkName(path, kind, name string, max int) []Problem {
+	switch {
+	case name == "":
+		return []Problem{problemf(path, ProblemInvalidName, "%s name is required", kind)}
+	case len(name) > max:
+		return []Problem{problemf(path, ProblemInvalidName, "%s name %q is longer than %d characters", kind, name, max)}
+	case !namePattern.MatchString(name):
+		return []Problem{problemf(path, ProblemInvalidName, "%s name %q must start with a lower-case letter and contain only a-z, 0-9 and _", kind, name)}
+	case reservedNames[name]:
+		return []Problem{problemf(path, ProblemReservedName, "%s name %q is reserved", kind, name)}
+	}
+	return nil
+}
+
+// ExpressionChecker compiles an expression of a field (its default value) in
+// the context of the model, returning a located error message when it does not
+// compile. The engine provides it; metadata knows no expression language.
+type ExpressionChecker interface {
+	CheckDefault(m *Model, o *Object, f *Field) error
+}
+
+// Validate runs every semantic check on the model and returns all problems
+// found: names, duplicates, field types and their settings, lookup targets,
+// the name field, and (when check is not nil) every expression.
+func Validate(m *Model, check ExpressionChecker) Problems {
+	var ps Problems
+	seenObj := map[string]bool{}
+	seenObjID := map[string]bool{}
+	for _, o := range m.Objects {
+		opath := "objects." + o.Name
+		ps = append(ps, checkName(opath+".name", "object", o.Name, MaxObjectNameLength)...)
+		if seenObj[o.Name] {
+			ps = append(ps, problemf(opath+".name", ProblemDuplicate, "object %q is defined twice", o.Name))
+		}
+		seenObj[o.Name] = true
+		if o.ID != "" {
+			if seenObjID[o.ID] {
+				ps = append(ps, problemf(opath+".id", ProblemDuplicate, "object id %q is used twice", o.ID))
+			}
+			seenObjID[o.ID] = true
+		}
+		ps = append(ps, validateObject(m, o, opath, check)...)
+	}
+	return ps
+}
+
+func validateObject(m *Model, o *Object, opath string, check ExpressionChecker) []Problem {
+	var ps []Problem
+	seen := map[string]bool{}
+	seenID := map[string]bool{}
+	for _, f := range o.Fields {
+		fpath := opath + ".fields." + f.Name
+		ps = append(ps, checkName(fpath+".name", "field", f.Name, MaxFieldNameLength)...)
+		if seen[f.Name] {
+			ps = append(ps, problemf(fpath+".name", ProblemDuplicate, "field %q is defined twice on object %q", f.Name, o.Name))
+		}
+		seen[f.Name] = true
+		if f.ID != "" {
+			if seenID[f.ID] {
+				ps = append(ps, problemf(fpath+".id", ProblemDuplicate, "field id %q is used twice on object %q", f.ID, o.Name))
+			}
+			seenID[f.ID] = true
+		}
+		t, ok := LookupFieldType(f.Type)
+		if !ok {
+			ps = append(ps, problemf(fpath+".type", ProblemUnknownType, "unknown field type %q (known: %v)", f.Type, FieldTypeNames()))
+			continue
+		}
+		ps = append(ps, Problems(t.ValidateSettings(f, m)).At(fpath)...)
+		if f.Default != "" && check != nil {
+			if err := check.CheckDefault(m, o, f); err != nil {
+				ps = append(ps, problemf(fpath+".default", ProblemInvalidExpr, "%s", err.Error()))
+			}
+		}
+	}
+	if o.NameField != "" {
+		nf := o.Field(o.NameField)
+		if nf == nil {
+			ps = append(ps, problemf(opath+".name_field", ProblemUnknownField, "name field %q is not a field of object %q", o.NameField, o.Name))
+		}
+	}
+	return ps
+}

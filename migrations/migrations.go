@@ -1,0 +1,11 @@
+// Package migrations holds the SQL of Mosaic's system tables (tenants,
+// tokens, metadata revisions, counters), one folder per dialect, applied in
+// order by runtime/store with goose.
+package migrations
+
+import "embed"
+
+// FS holds sqlite/*.sql and postgres/*.sql.
+//
+//go:embed sqlite/*.sql postgres/*.sql
+var FS embed.FS
