@@ -165,3 +165,31 @@ func (f *Field) ScaleOr(def int) int {
 	}
 	return *f.Settings.Scale
 }
+
+// DecimalType is implemented by field types of KindDecimal: the precision
+// (total digits) and scale (digits after the point) of a field, with the
+// type's defaults applied.
+type DecimalType interface {
+	PrecisionScale(f *Field) (precision, scale int)
+}
+
+// AlwaysUnique is implemented by field types whose fields are unique whether
+// or not the field says so (external ids).
+type AlwaysUnique interface {
+	AlwaysUnique() bool
+}
+
+// IsUnique reports whether the field's values must be unique.
+func (f *Field) IsUnique() bool {
+	if f.Unique {
+		return true
+	}
+	u, ok := f.TypeOf().(AlwaysUnique)
+	return ok && u.AlwaysUnique()
+}
+
+// IsGenerated reports whether the platform computes the field's value.
+func (f *Field) IsGenerated() bool {
+	g, ok := f.TypeOf().(Generated)
+	return ok && g.Generated()
+}

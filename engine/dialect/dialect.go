@@ -52,21 +52,11 @@ type Column struct {
 // ColumnOf describes the column of a field.
 func ColumnOf(f *metadata.Field) Column {
 	c := Column{Kind: f.Kind()}
-	if c.Kind == metadata.KindDecimal {
-		c.Precision = f.Settings.Precision
-		if c.Precision == 0 {
-			c.Precision = DefaultPrecision
-		}
-		c.Scale = f.ScaleOr(DefaultScale)
+	if d, ok := f.TypeOf().(metadata.DecimalType); ok && c.Kind == metadata.KindDecimal {
+		c.Precision, c.Scale = d.PrecisionScale(f)
 	}
 	return c
 }
-
-// Defaults of decimal columns without settings.
-const (
-	DefaultPrecision = 18
-	DefaultScale     = 2
-)
 
 // Quote quotes an SQL identifier. Identifiers come from validated metadata
 // only; quoting is a second line of defence, and doubles embedded quotes.
