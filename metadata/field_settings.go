@@ -3,6 +3,8 @@ package metadata
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
 // settingNames are the JSON names of the Settings members, in order.
@@ -49,7 +51,7 @@ func onlySettings(f *Field, allowed ...string) []Problem {
 			}
 		}
 		if !ok {
-			ps = append(ps, problemf("settings."+name, ProblemInvalidSetting, "setting %q does not apply to a %s field", name, f.Type))
+			ps = append(ps, problemf("settings."+name, ProblemInvalidSetting, "setting %q does not apply to %s %s field", name, article(f.Type), f.Type))
 		}
 	}
 	return ps
@@ -72,4 +74,47 @@ func jsonTypeName(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// refuseAttrs refuses the field attributes named in attrs ("required",
+// "unique", "default") when they are set on f: the type decides them itself.
+func refuseAttrs(f *Field, why string, attrs ...string) []Problem {
+	var ps []Problem
+	for _, a := range attrs {
+		set := false
+		switch a {
+		case "required":
+			set = f.Required
+		case "unique":
+			set = f.Unique
+		case "default":
+			set = f.Default != ""
+		}
+		if set {
+			ps = append(ps, problemf(a, ProblemInvalidSetting, "%q does not apply to %s fields: %s", a, f.Type, why))
+		}
+	}
+	return ps
+}
+
+// maxMessageValue is how much of a value an error message quotes.
+const maxMessageValue = 60
+
+// truncateForMessage shortens s for quoting in an error message.
+func truncateForMessage(s string) string {
+	if utf8.RuneCountInString(s) <= maxMessageValue {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:maxMessageValue]) + "…"
+}
+
+// article is "an" before a vowel sound and "a" otherwise, for messages that
+// name a field type ("an email field", "a text field", "a url field": the u
+// of url sounds like "you").
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeio", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }

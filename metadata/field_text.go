@@ -2,6 +2,7 @@ package metadata
 
 import (
 	"reflect"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -63,6 +64,10 @@ func normalizeText(f *Field, v any, def int) (string, *ValueError) {
 	}
 	if !utf8.ValidString(s) {
 		return "", Invalid(CodeInvalidFormat, "text is not valid UTF-8")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		// PostgreSQL text cannot hold it; refused on every store alike.
+		return "", Invalid(CodeInvalidFormat, `text cannot contain the NUL character (\u0000)`)
 	}
 	if n, limit := utf8.RuneCountInString(s), maxLength(f, def); n > limit {
 		return "", Invalid(CodeTooLong, "is %d characters long; the limit is %d", n, limit)

@@ -23,7 +23,7 @@ type Object struct {
 	// NameField is the API name of the field that names a record (shown in
 	// lookups and titles). Empty means the record id is its name.
 	NameField string   `json:"name_field,omitempty"`
-	Fields    []*Field `json:"fields"`
+	Fields    []*Field `json:"fields,omitempty"`
 }
 
 // Field is one typed attribute of an object: one column.

@@ -21,7 +21,11 @@ type Problems []Problem
 func (ps Problems) Error() string {
 	parts := make([]string, len(ps))
 	for i, p := range ps {
-		parts[i] = fmt.Sprintf("%s: %s", p.Path, p.Message)
+		if p.Path == "" {
+			parts[i] = p.Message
+		} else {
+			parts[i] = fmt.Sprintf("%s: %s", p.Path, p.Message)
+		}
 	}
 	return "invalid metadata: " + strings.Join(parts, "; ")
 }

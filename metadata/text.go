@@ -59,15 +59,37 @@ func (t Text) Default() string {
 // In returns the text for the first of langs that has a translation: an exact
 // tag match first, then a match of the base language ("zh" for "zh-CN"),
 // falling back to the default language.
+//
+// The answer is deterministic: for each wanted language, an exact match
+// (ignoring case), then the bare base key ("zh"), then the first key in
+// sorted order with the same base ("zh-CN" before "zh-TW").
 func (t Text) In(langs []string) string {
+	if len(t) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(t))
+	for k := range t {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
 	for _, l := range langs {
 		if s, ok := t[l]; ok {
 			return s
 		}
+		for _, k := range keys {
+			if strings.EqualFold(k, l) {
+				return t[k]
+			}
+		}
 		base := baseLanguage(l)
-		for k, s := range t {
-			if strings.EqualFold(k, l) || baseLanguage(k) == base {
-				return s
+		for _, k := range keys {
+			if strings.ToLower(k) == base {
+				return t[k]
+			}
+		}
+		for _, k := range keys {
+			if baseLanguage(k) == base {
+				return t[k]
 			}
 		}
 	}
@@ -100,9 +122,11 @@ func ParseAcceptLanguage(header string) []string {
 			tag = strings.TrimSpace(part[:semi])
 			params := strings.TrimSpace(part[semi+1:])
 			if v, ok := strings.CutPrefix(params, "q="); ok {
-				if f, err := strconv.ParseFloat(v, 64); err == nil {
-					q = f
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil || f > 1 {
+					continue // malformed: skip the part
 				}
+				q = f
 			}
 		}
 		if tag == "" || tag == "*" || q <= 0 {
