@@ -104,6 +104,22 @@ func (db *postgresDB) InSchemaTx(ctx context.Context, fn func(ctx context.Contex
 	return db.InTx(ctx, fn)
 }
 
+// StatementCacheResetter is implemented by stores that cache prepared
+// statements per connection (PostgreSQL). Once a table's columns change type,
+// a cached statement reading them fails ("cached plan must not change result
+// type"), so whoever changes or notices a change of the tables resets the
+// cache.
+type StatementCacheResetter interface {
+	ResetStatementCache()
+}
+
+var _ StatementCacheResetter = (*postgresDB)(nil)
+
+// ResetStatementCache implements StatementCacheResetter: it closes every
+// pooled connection (those in use when they are released), and with them
+// their prepared statements.
+func (db *postgresDB) ResetStatementCache() { db.pool.Reset() }
+
 // Ping implements DB.
 func (db *postgresDB) Ping(ctx context.Context) error {
 	if err := db.pool.Ping(ctx); err != nil {

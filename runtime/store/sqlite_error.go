@@ -16,6 +16,7 @@ const (
 	sqliteConstraintForeignKey = 787
 	sqliteConstraintNotNull    = 1299
 	sqliteConstraintPrimaryKey = 1555
+	sqliteConstraintTrigger    = 1811
 	sqliteConstraintUnique     = 2067
 )
 
@@ -42,6 +43,12 @@ func mapSQLiteErr(err error) error {
 		return &ConstraintError{Kind: ConstraintNotNull, Table: table, Column: column, Err: err}
 	case sqliteConstraintForeignKey:
 		return &ConstraintError{Kind: ConstraintForeignKey, Err: err}
+	case sqliteConstraintTrigger:
+		// SQLite enforces ON DELETE RESTRICT with a built-in trigger, so
+		// that violation comes with the trigger code.
+		if strings.Contains(msg, "FOREIGN KEY constraint failed") {
+			return &ConstraintError{Kind: ConstraintForeignKey, Err: err}
+		}
 	case sqliteConstraintCheck:
 		return &ConstraintError{Kind: ConstraintCheck, Constraint: sqliteDetail(msg, "CHECK constraint failed: "), Err: err}
 	case sqliteBusySnapshot:

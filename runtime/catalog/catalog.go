@@ -1,0 +1,223 @@
+// Package catalog keeps the compiled metadata of every tenant and is the only
+// way to change it: a change is validated, planned into DDL, applied in one
+// transaction together with the new metadata revision, and then compiled once
+// into the form requests use.
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/mosaic-paas/mosaic/engine/compiled"
+	"github.com/mosaic-paas/mosaic/engine/expression"
+	"github.com/mosaic-paas/mosaic/metadata"
+	"github.com/mosaic-paas/mosaic/runtime/store"
+)
+
+// RecheckInterval is how often a cached revision is compared with the
+// database, so that several Mosaic nodes on one database converge on the
+// newest revision.
+const RecheckInterval = time.Second
+
+// Catalog holds the current compiled revision of each tenant.
+type Catalog struct {
+	db  store.DB
+	now func() time.Time
+
+	mu      sync.Mutex
+	tenants map[string]*tenantEntry
+}
+
+type tenantEntry struct {
+	// change serializes metadata changes of the tenant on this node.
+	change  sync.Mutex
+	mu      sync.Mutex
+	rev     *compiled.Revision
+	checked time.Time
+}
+
+// New returns a catalog over db.
+func New(db store.DB) *Catalog {
+	return &Catalog{db: db, now: time.Now, tenants: map[string]*tenantEntry{}}
+}
+
+func (c *Catalog) entry(tenantID string) *tenantEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.tenants[tenantID]
+	if !ok {
+		e = &tenantEntry{}
+		c.tenants[tenantID] = e
+	}
+	return e
+}
+
+// Current returns the tenant's current compiled revision, loading and
+// compiling it when it is not cached or has been superseded.
+func (c *Catalog) Current(ctx context.Context, t store.Tenant) (*compiled.Revision, error) {
+	e := c.entry(t.ID)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.rev != nil && c.now().Sub(e.checked) < RecheckInterval {
+		return e.rev, nil
+	}
+	info, doc, err := store.LatestRevision(ctx, c.db, t.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("catalog: load revision of tenant %s: %w", t.Name, err)
+	}
+	if e.rev != nil && e.rev.Number == info.Number {
+		e.checked = c.now()
+		return e.rev, nil
+	}
+	if e.rev != nil {
+		// Another node changed the tables.
+		c.tablesChanged()
+	}
+	model := &metadata.Model{}
+	if err == nil {
+		if err := json.Unmarshal(doc, model); err != nil {
+			return nil, fmt.Errorf("catalog: decode revision %d of tenant %s: %w", info.Number, t.Name, err)
+		}
+	}
+	rev, err := compile(c.db, t, info.Number, model)
+	if err != nil {
+		return nil, err
+	}
+	e.rev, e.checked = rev, c.now()
+	return rev, nil
+}
+
+func compile(db store.DB, t store.Tenant, number int, m *metadata.Model) (*compiled.Revision, error) {
+	rev, err := compiled.Compile(db.Dialect(), t.ID, t.Schema, number, m)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: compile revision %d of tenant %s: %w", number, t.Name, err)
+	}
+	return rev, nil
+}
+
+// ChangeOptions tune a metadata change.
+type ChangeOptions struct {
+	// Actor is who makes the change (recorded in the revision).
+	Actor string
+	// Summary describes the change in the revision history.
+	Summary string
+	// ConfirmDataLoss allows deleting objects and fields that hold data.
+	ConfirmDataLoss bool
+	// DryRun plans and checks the change without applying it.
+	DryRun bool
+}
+
+// Result is what a change did.
+type Result struct {
+	Revision *compiled.Revision
+	// Changes describes the change for people, one line each.
+	Changes []string
+}
+
+// Change applies mutate to a copy of the tenant's current metadata and makes
+// the result the new revision: validated (every problem at once), planned,
+// checked against existing data, and applied with its DDL in one
+// transaction. A refused change returns metadata.Problems and changes
+// nothing.
+func (c *Catalog) Change(ctx context.Context, t store.Tenant, opt ChangeOptions, mutate func(m *metadata.Model) error) (*Result, error) {
+	e := c.entry(t.ID)
+	e.change.Lock()
+	defer e.change.Unlock()
+	// Always start from the newest revision in the database.
+	e.mu.Lock()
+	e.checked = time.Time{}
+	e.mu.Unlock()
+	cur, err := c.Current(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	next := cur.Model.Clone()
+	if err := mutate(next); err != nil {
+		return nil, err
+	}
+	assignIDs(next)
+	if ps := metadata.Validate(next, expression.Checker{}); len(ps) > 0 {
+		return nil, ps
+	}
+	plan, ps := planner(c.db, t, cur.Model, next)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	rev, err := compile(c.db, t, cur.Number+1, next)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := json.Marshal(next)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: encode metadata: %w", err)
+	}
+	if ps := nulProblems(doc); len(ps) > 0 {
+		return nil, ps
+	}
+	err = c.db.InSchemaTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := runChecks(ctx, tx, plan, opt.ConfirmDataLoss); err != nil {
+			return err
+		}
+		if opt.DryRun {
+			return errDryRun
+		}
+		for _, s := range plan.Steps {
+			if _, err := tx.Exec(ctx, s.SQL, s.Args...); err != nil {
+				return fmt.Errorf("catalog: apply %q: %w", s.SQL, err)
+			}
+		}
+		if err := backfill(ctx, tx, rev, plan, c.now()); err != nil {
+			return err
+		}
+		summary := opt.Summary
+		if summary == "" {
+			summary = joinChanges(plan.Changes)
+		}
+		return store.SaveRevision(ctx, tx, t.ID, store.RevisionInfo{
+			Number: cur.Number + 1, CreatedAt: c.now().UTC(), CreatedBy: opt.Actor, Summary: summary,
+		}, doc)
+	})
+	if errors.Is(err, errDryRun) {
+		return &Result{Revision: cur, Changes: plan.Changes}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.tablesChanged()
+	e.mu.Lock()
+	e.rev, e.checked = rev, c.now()
+	e.mu.Unlock()
+	slog.InfoContext(ctx, "metadata changed", "tenant", t.Name, "revision", rev.Number, "changes", plan.Changes)
+	return &Result{Revision: rev, Changes: plan.Changes}, nil
+}
+
+var errDryRun = errors.New("dry run")
+
+// tablesChanged drops the store's prepared statements, which may read
+// columns whose type has just changed.
+func (c *Catalog) tablesChanged() {
+	if r, ok := c.db.(store.StatementCacheResetter); ok {
+		r.ResetStatementCache()
+	}
+}
+
+func joinChanges(changes []string) string {
+	if len(changes) == 0 {
+		return "metadata change"
+	}
+	s := changes[0]
+	for _, c := range changes[1:] {
+		s += "; " + c
+	}
+	return s
+}
+
+// Revisions lists the tenant's metadata revisions, newest first.
+func (c *Catalog) Revisions(ctx context.Context, t store.Tenant, limit int) ([]store.RevisionInfo, error) {
+	return store.ListRevisions(ctx, c.db, t.ID, limit)
+}

@@ -1,0 +1,79 @@
+// Package records runs the write and read paths of records against a
+// tenant's compiled metadata: decode and normalize input, collect every field
+// error, fill defaults and auto-numbers, and write in one transaction; read
+// one record or a filtered, sorted, cursor-paginated list.
+package records
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mosaic-paas/mosaic/engine/compiled"
+	"github.com/mosaic-paas/mosaic/runtime/store"
+)
+
+// Record is a record's canonical values by column name: the system columns
+// and the fields.
+type Record map[string]any
+
+// ID returns the record's id.
+func (r Record) ID() string { s, _ := r[compiled.ColID].(string); return s }
+
+// Version returns the record's version.
+func (r Record) Version() int64 { n, _ := r[compiled.ColVersion].(int64); return n }
+
+// Sentinel errors of the record paths.
+var (
+	// ErrNotFound: no record with that id (or not visible to the caller).
+	ErrNotFound = errors.New("record not found")
+	// ErrStale: the record changed since the version the caller read.
+	ErrStale = errors.New("record has changed since it was read")
+	// ErrReferenced: the record cannot be deleted while others point at it.
+	ErrReferenced = errors.New("record is referenced by other records")
+)
+
+// FieldError is one problem with one field of one record.
+type FieldError struct {
+	// Index is the record's position in a batch (0 otherwise).
+	Index   int    `json:"index,omitempty"`
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// ValidationError carries every field error of a write.
+type ValidationError struct {
+	Errors []FieldError
+	// Conflict is true when the errors are uniqueness conflicts with other
+	// records rather than bad input.
+	Conflict bool
+}
+
+func (e *ValidationError) Error() string {
+	if len(e.Errors) == 1 {
+		return fmt.Sprintf("invalid record: %s: %s", e.Errors[0].Field, e.Errors[0].Message)
+	}
+	return fmt.Sprintf("invalid record: %d field errors", len(e.Errors))
+}
+
+// Actor is who performs an operation.
+type Actor struct {
+	// ID is the actor's id (a token's id until users exist), recorded in
+	// created_by and updated_by, and the owner of records it creates.
+	ID string
+}
+
+// Service runs the record paths over one store.
+type Service struct {
+	db  store.DB
+	now func() time.Time
+}
+
+// New returns a record service over db.
+func New(db store.DB) *Service {
+	return &Service{db: db, now: time.Now}
+}
+
+// MaxBatch is the most records one batch call may write.
+const MaxBatch = 200

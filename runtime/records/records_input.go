@@ -1,0 +1,122 @@
+package records
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/mosaic-paas/mosaic/engine/compiled"
+	"github.com/mosaic-paas/mosaic/engine/expression"
+	"github.com/mosaic-paas/mosaic/metadata"
+)
+
+// normalize turns decoded JSON input into canonical field values, collecting
+// every field error. System and generated columns may not be written.
+func normalize(obj *compiled.Object, input map[string]any, index int) (map[string]any, []FieldError) {
+	values := make(map[string]any, len(input))
+	var errs []FieldError
+	keys := make([]string, 0, len(input))
+	for k := range input {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := input[k]
+		col, ok := obj.Column(k)
+		switch {
+		case !ok:
+			errs = append(errs, FieldError{Index: index, Field: k, Code: metadata.CodeUnknownField,
+				Message: fmt.Sprintf("object %q has no field %q", obj.Meta.Name, k)})
+			continue
+		case col.System || col.Field.IsGenerated():
+			errs = append(errs, FieldError{Index: index, Field: k, Code: metadata.CodeReadOnly,
+				Message: fmt.Sprintf("field %q is set by the platform and cannot be written", k)})
+			continue
+		}
+		if v == nil || isBlankString(v, col) {
+			values[k] = nil
+			continue
+		}
+		cv, verr := col.Field.TypeOf().Normalize(col.Field, v)
+		if verr != nil {
+			errs = append(errs, FieldError{Index: index, Field: k, Code: verr.Code, Message: verr.Message})
+			continue
+		}
+		values[k] = cv
+	}
+	return values, errs
+}
+
+// isBlankString treats "" as no value for fields that are not plain text, so
+// that an empty form input clears a date or a number.
+func isBlankString(v any, col *compiled.Column) bool {
+	s, ok := v.(string)
+	if !ok || s != "" {
+		return false
+	}
+	return col.Type.Kind != metadata.KindText
+}
+
+// applyDefaults fills the fields a new record was given no value for: the
+// field's default expression, else a picklist's default value.
+func applyDefaults(obj *compiled.Object, values map[string]any, now time.Time, actor Actor, index int) []FieldError {
+	var errs []FieldError
+	for _, col := range obj.FieldColumns() {
+		if _, given := values[col.Name]; given {
+			continue
+		}
+		f := col.Field
+		if prog := obj.Defaults[col.Name]; prog != nil {
+			v, err := prog.Run(expression.NewVars(now, expression.User{ID: actor.ID}))
+			if err != nil {
+				errs = append(errs, FieldError{Index: index, Field: col.Name, Code: metadata.CodeInvalidFormat,
+					Message: fmt.Sprintf("the default value could not be computed: %v", err)})
+				continue
+			}
+			if v == nil {
+				continue
+			}
+			cv, verr := f.TypeOf().Normalize(f, v)
+			if verr != nil {
+				errs = append(errs, FieldError{Index: index, Field: col.Name, Code: verr.Code,
+					Message: "the default value does not fit: " + verr.Message})
+				continue
+			}
+			values[col.Name] = cv
+			continue
+		}
+		if f.Type == "picklist" {
+			if def, ok := f.DefaultPicklistValue(); ok {
+				values[col.Name] = def
+			}
+		}
+	}
+	return errs
+}
+
+// checkRequired reports required fields without a value.
+func checkRequired(obj *compiled.Object, rec map[string]any, index int) []FieldError {
+	var errs []FieldError
+	for _, col := range obj.FieldColumns() {
+		if !col.Field.Required || col.Field.IsGenerated() {
+			continue
+		}
+		if v := rec[col.Name]; v == nil || isEmptyList(v) {
+			errs = append(errs, FieldError{Index: index, Field: col.Name, Code: metadata.CodeRequired,
+				Message: fmt.Sprintf("%s is required", labelOf(col.Field))})
+		}
+	}
+	return errs
+}
+
+func isEmptyList(v any) bool {
+	l, ok := v.([]string)
+	return ok && len(l) == 0
+}
+
+func labelOf(f *metadata.Field) string {
+	if l := f.Label.Default(); l != "" {
+		return l
+	}
+	return f.Name
+}

@@ -1,0 +1,191 @@
+package records
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/mosaic-paas/mosaic/engine/compiled"
+	"github.com/mosaic-paas/mosaic/engine/dialect"
+	"github.com/mosaic-paas/mosaic/engine/expression"
+	"github.com/mosaic-paas/mosaic/engine/filter"
+	"github.com/mosaic-paas/mosaic/engine/query"
+	"github.com/mosaic-paas/mosaic/runtime/store"
+)
+
+// Get reads one record by id.
+func (s *Service) Get(ctx context.Context, rev *compiled.Revision, obj *compiled.Object, id string) (Record, error) {
+	if !validID(id) {
+		return nil, ErrNotFound
+	}
+	return s.getTx(ctx, s.db, rev, obj, obj.SelectByIDSQL, id)
+}
+
+func (s *Service) getTx(ctx context.Context, q store.Querier, rev *compiled.Revision, obj *compiled.Object, sql, id string) (Record, error) {
+	rows, err := q.Query(ctx, sql, id)
+	if err != nil {
+		return nil, fmt.Errorf("records: read %s: %w", obj.Meta.Name, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("records: read %s: %w", obj.Meta.Name, err)
+		}
+		return nil, ErrNotFound
+	}
+	rec, err := scanRecord(rev.Dialect, rows, obj.Columns)
+	if err != nil {
+		return nil, err
+	}
+	return rec, rows.Err()
+}
+
+// scanRecord reads the current row of cols into a Record.
+func scanRecord(d dialect.Dialect, rows store.Rows, cols []*compiled.Column) (Record, error) {
+	raw, err := rows.Values()
+	if err != nil {
+		return nil, fmt.Errorf("records: scan: %w", err)
+	}
+	if len(raw) != len(cols) {
+		return nil, fmt.Errorf("records: scan: %d values for %d columns", len(raw), len(cols))
+	}
+	rec := make(Record, len(cols))
+	for i, c := range cols {
+		v, err := d.Value(c.Type, raw[i])
+		if err != nil {
+			return nil, fmt.Errorf("records: column %s: %w", c.Name, err)
+		}
+		rec[c.Name] = v
+	}
+	return rec, nil
+}
+
+// ListQuery is what a caller asks of a list.
+type ListQuery struct {
+	// Filter is an expression in the platform's language ("" for all).
+	Filter string
+	// Sort is a sort spec such as "-amount,name" ("" for creation order).
+	Sort string
+	// Fields limits the fields returned (nil for all); id and version are
+	// always returned.
+	Fields []string
+	// Limit is the page size (default 50, at most 200).
+	Limit int
+	// Cursor continues a previous page.
+	Cursor string
+	// Count asks for the total number of matching records.
+	Count bool
+	// User is the caller, for $user in filters.
+	User expression.User
+}
+
+// ListResult is one page of records.
+type ListResult struct {
+	Records    []Record
+	NextCursor string
+	// Total is set when the query asked for a count.
+	Total *int64
+}
+
+// ErrInvalidQuery is wrapped by errors in a list's filter, sort, fields or
+// cursor.
+var ErrInvalidQuery = errors.New("invalid query")
+
+// List reads one page of records matching the query.
+func (s *Service) List(ctx context.Context, rev *compiled.Revision, obj *compiled.Object, q ListQuery) (*ListResult, error) {
+	sel := &query.Select{Object: obj, Limit: q.Limit}
+	if sel.Limit > query.MaxLimit {
+		return nil, fmt.Errorf("%w: limit may be at most %d", ErrInvalidQuery, query.MaxLimit)
+	}
+	if sel.Limit < 0 {
+		return nil, fmt.Errorf("%w: limit must be positive", ErrInvalidQuery)
+	}
+	if sel.Limit == 0 {
+		sel.Limit = query.DefaultLimit
+	}
+	cols, err := selectColumns(obj, q.Fields)
+	if err != nil {
+		return nil, err
+	}
+	sel.Columns = cols
+	if q.Filter != "" {
+		w, err := filter.Translate(q.Filter, columns{obj}, filter.Options{Dialect: rev.Dialect, Now: s.now(), User: q.User})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidQuery, err)
+		}
+		sel.Where, sel.WhereArgs = w.SQL, w.Args
+	}
+	sorts, err := query.ParseSort(q.Sort, obj.Column)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidQuery, err)
+	}
+	sel.Sorts = sorts
+	keys := sel.Keys()
+	if q.Cursor != "" {
+		c, err := query.DecodeCursor(q.Cursor, q.Sort, keys)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidQuery, err)
+		}
+		sel.After = c
+	}
+	sqlText, args, err := sel.SQL(rev.Dialect)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidQuery, err)
+	}
+	rows, err := s.db.Query(ctx, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("records: list %s: %w", obj.Meta.Name, err)
+	}
+	defer rows.Close()
+	res := &ListResult{Records: make([]Record, 0, sel.Limit)}
+	for rows.Next() {
+		rec, err := scanRecord(rev.Dialect, rows, cols)
+		if err != nil {
+			return nil, err
+		}
+		res.Records = append(res.Records, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("records: list %s: %w", obj.Meta.Name, err)
+	}
+	if len(res.Records) > sel.Limit {
+		res.Records = res.Records[:sel.Limit]
+		last := res.Records[sel.Limit-1]
+		res.NextCursor, err = query.EncodeCursor(q.Sort, keys, last)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if q.Count {
+		cq, cargs := sel.CountSQL()
+		var n int64
+		if err := s.db.QueryRow(ctx, cq, cargs...).Scan(&n); err != nil {
+			return nil, fmt.Errorf("records: count %s: %w", obj.Meta.Name, err)
+		}
+		res.Total = &n
+	}
+	return res, nil
+}
+
+// selectColumns resolves the requested fields; the sort keys' values must
+// be read too for the cursor, so every column is read when fields are
+// limited and the result is shaped later.
+func selectColumns(obj *compiled.Object, fields []string) ([]*compiled.Column, error) {
+	for _, f := range fields {
+		if _, ok := obj.Column(f); !ok {
+			return nil, fmt.Errorf("%w: object %q has no field %q", ErrInvalidQuery, obj.Meta.Name, f)
+		}
+	}
+	return obj.Columns, nil
+}
+
+// columns adapts a compiled object to the filter's column resolver.
+type columns struct{ obj *compiled.Object }
+
+func (c columns) Column(name string) (filter.Column, bool) {
+	col, ok := c.obj.Column(name)
+	if !ok {
+		return filter.Column{}, false
+	}
+	return filter.Column{Name: col.Name, SQL: col.Quoted, Field: col.Field, Type: col.Type}, true
+}
