@@ -1,0 +1,290 @@
+package api
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/mosaic-paas/mosaic/engine/compiled"
+	"github.com/mosaic-paas/mosaic/engine/expression"
+	"github.com/mosaic-paas/mosaic/engine/query"
+	"github.com/mosaic-paas/mosaic/metadata"
+	"github.com/mosaic-paas/mosaic/runtime/records"
+)
+
+func (s *Server) routeRecords(r fiber.Router) {
+	r.Get("/objects/:object/records", s.listRecords)
+	r.Post("/objects/:object/records", s.createRecord)
+	r.Post("/objects/:object/records/batch", s.batchRecords)
+	r.Put("/objects/:object/records/by/:field/:value", s.upsertRecord)
+	r.Get("/objects/:object/records/:id", s.getRecord)
+	r.Patch("/objects/:object/records/:id", s.updateRecord)
+	r.Delete("/objects/:object/records/:id", s.deleteRecord)
+}
+
+// recordJSON shapes a record for output: decimals as exact JSON numbers,
+// dates as YYYY-MM-DD, only the requested fields (id and version always).
+func recordJSON(obj *compiled.Object, rec records.Record, fields []string) map[string]any {
+	out := make(map[string]any, len(obj.Columns))
+	put := func(c *compiled.Column) {
+		v := rec[c.Name]
+		if v != nil && c.Field != nil {
+			if enc, ok := c.Field.TypeOf().(metadata.Encoder); ok {
+				v = enc.EncodeJSON(c.Field, v)
+			}
+		} else if t, ok := v.(time.Time); ok {
+			v = t.UTC().Format(time.RFC3339Nano)
+		}
+		out[c.Name] = v
+	}
+	if len(fields) == 0 {
+		for _, c := range obj.Columns {
+			put(c)
+		}
+		return out
+	}
+	for _, name := range append([]string{compiled.ColID, compiled.ColVersion}, fields...) {
+		if c, ok := obj.Column(name); ok {
+			put(c)
+		}
+	}
+	return out
+}
+
+func etag(rec records.Record) string { return `"` + strconv.FormatInt(rec.Version(), 10) + `"` }
+
+// expectedVersion reads If-Match ("3", W/"3") or, failing that, a version
+// member of the body (removed from it). nil means unconditional.
+func expectedVersion(c *fiber.Ctx, body map[string]any) (*int64, error) {
+	if h := strings.TrimSpace(c.Get(fiber.HeaderIfMatch)); h != "" && h != "*" {
+		h = strings.TrimPrefix(h, "W/")
+		n, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
+		if err != nil {
+			return nil, problem(fiber.StatusBadRequest, CodeBadRequest, "If-Match must be the ETag of the record, such as \"3\"")
+		}
+		if body != nil {
+			delete(body, compiled.ColVersion)
+		}
+		return &n, nil
+	}
+	if body == nil {
+		return nil, nil
+	}
+	v, ok := body[compiled.ColVersion]
+	if !ok {
+		return nil, nil
+	}
+	delete(body, compiled.ColVersion)
+	num, ok := v.(json.Number)
+	if !ok {
+		return nil, problem(fiber.StatusUnprocessableEntity, CodeValidation, "version must be a whole number")
+	}
+	n, err := num.Int64()
+	if err != nil {
+		return nil, problem(fiber.StatusUnprocessableEntity, CodeValidation, "version must be a whole number")
+	}
+	return &n, nil
+}
+
+func (s *Server) createRecord(c *fiber.Ctx) error {
+	rev, obj, body, err := s.objectAndBody(c)
+	if err != nil {
+		return err
+	}
+	rec, err := s.records.Create(c.UserContext(), rev, obj, actorOf(c), body)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, etag(rec))
+	c.Set(fiber.HeaderLocation, "/api/v1/objects/"+obj.Meta.Name+"/records/"+rec.ID())
+	return c.Status(fiber.StatusCreated).JSON(recordJSON(obj, rec, nil))
+}
+
+func (s *Server) getRecord(c *fiber.Ctx) error {
+	rev, obj, err := s.object(c)
+	if err != nil {
+		return err
+	}
+	fields, err := fieldsParam(c, obj)
+	if err != nil {
+		return err
+	}
+	rec, err := s.records.Get(c.UserContext(), rev, obj, strings.ToLower(c.Params("id")))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, etag(rec))
+	return c.JSON(recordJSON(obj, rec, fields))
+}
+
+func (s *Server) updateRecord(c *fiber.Ctx) error {
+	rev, obj, body, err := s.objectAndBody(c)
+	if err != nil {
+		return err
+	}
+	expected, err := expectedVersion(c, body)
+	if err != nil {
+		return err
+	}
+	rec, err := s.records.Update(c.UserContext(), rev, obj, actorOf(c), strings.ToLower(c.Params("id")), body, expected)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, etag(rec))
+	return c.JSON(recordJSON(obj, rec, nil))
+}
+
+func (s *Server) deleteRecord(c *fiber.Ctx) error {
+	rev, obj, err := s.object(c)
+	if err != nil {
+		return err
+	}
+	expected, err := expectedVersion(c, nil)
+	if err != nil {
+		return err
+	}
+	if err := s.records.Delete(c.UserContext(), rev, obj, strings.ToLower(c.Params("id")), expected); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) upsertRecord(c *fiber.Ctx) error {
+	rev, obj, body, err := s.objectAndBody(c)
+	if err != nil {
+		return err
+	}
+	// Fiber leaves path parameters escaped: "Acme%20Ltd" must match "Acme Ltd".
+	value, err := url.PathUnescape(c.Params("value"))
+	if err != nil {
+		return problem(fiber.StatusBadRequest, CodeBadRequest, "the key value in the path is not validly escaped")
+	}
+	rec, created, err := s.records.Upsert(c.UserContext(), rev, obj, actorOf(c), c.Params("field"), value, body)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, etag(rec))
+	status := fiber.StatusOK
+	if created {
+		status = fiber.StatusCreated
+		c.Set(fiber.HeaderLocation, "/api/v1/objects/"+obj.Meta.Name+"/records/"+rec.ID())
+	}
+	return c.Status(status).JSON(recordJSON(obj, rec, nil))
+}
+
+func (s *Server) batchRecords(c *fiber.Ctx) error {
+	rev, obj, body, err := s.objectAndBody(c)
+	if err != nil {
+		return err
+	}
+	req := records.BatchRequest{}
+	op, _ := body["operation"].(string)
+	req.Op = records.BatchOp(op)
+	req.Key, _ = body["key"].(string)
+	list, ok := body["records"].([]any)
+	if !ok {
+		return problem(fiber.StatusUnprocessableEntity, CodeValidation, "a batch is {\"operation\": \"create\"|\"update\"|\"upsert\", \"key\": \"<field for upsert>\", \"records\": [ … ]}")
+	}
+	for k := range body {
+		if k != "operation" && k != "key" && k != "records" {
+			return problem(fiber.StatusUnprocessableEntity, CodeValidation, "unknown batch member %q", k)
+		}
+	}
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			return problem(fiber.StatusUnprocessableEntity, CodeValidation, "records[%d] must be a JSON object", i)
+		}
+		req.Records = append(req.Records, m)
+	}
+	c.Locals(batchLocal, true)
+	results, err := s.records.Batch(c.UserContext(), rev, obj, actorOf(c), req)
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(results))
+	for i, r := range results {
+		out[i] = map[string]any{"created": r.Created, "record": recordJSON(obj, r.Record, nil)}
+	}
+	return c.JSON(fiber.Map{"results": out})
+}
+
+// objectAndBody resolves the :object parameter and decodes the JSON body.
+func (s *Server) objectAndBody(c *fiber.Ctx) (*compiled.Revision, *compiled.Object, map[string]any, error) {
+	rev, obj, err := s.object(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	body, err := decodeObject(c.Body())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return rev, obj, body, nil
+}
+
+func fieldsParam(c *fiber.Ctx, obj *compiled.Object) ([]string, error) {
+	raw := c.Query("fields")
+	if raw == "" {
+		return nil, nil
+	}
+	var fields []string
+	for _, f := range strings.Split(raw, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if _, ok := obj.Column(f); !ok {
+			return nil, problem(fiber.StatusBadRequest, CodeInvalidQuery, "object %q has no field %q", obj.Meta.Name, f)
+		}
+		fields = append(fields, f)
+	}
+	return fields, nil
+}
+
+func (s *Server) listRecords(c *fiber.Ctx) error {
+	rev, obj, err := s.object(c)
+	if err != nil {
+		return err
+	}
+	fields, err := fieldsParam(c, obj)
+	if err != nil {
+		return err
+	}
+	q := records.ListQuery{Filter: c.Query("filter"), Sort: c.Query("sort"), Cursor: c.Query("cursor"), Fields: fields}
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > query.MaxLimit {
+			// 0 would otherwise fall back to the default page size.
+			return problem(fiber.StatusBadRequest, CodeInvalidQuery, "limit must be a whole number from 1 to %d", query.MaxLimit)
+		}
+		q.Limit = n
+	}
+	if q.Count, err = boolQuery(c, "count"); err != nil {
+		return err
+	}
+	q.User = expression.User{ID: actorOf(c).ID}
+	res, err := s.records.List(c.UserContext(), rev, obj, q)
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(res.Records))
+	for i, r := range res.Records {
+		out[i] = recordJSON(obj, r, fields)
+	}
+	resp := fiber.Map{"records": out, "next_cursor": nilIfEmpty(res.NextCursor)}
+	if res.Total != nil {
+		resp["total"] = *res.Total
+	}
+	return c.JSON(resp)
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
