@@ -69,8 +69,13 @@ func Run(ctx context.Context, cfg Config) error {
 	case <-ctx.Done():
 	}
 	slog.Info("mosaic shutting down", "timeout", cfg.ShutdownTimeout)
-	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
-		return fmt.Errorf("server: shutdown: %w", err)
+	shutdownErr := app.ShutdownWithTimeout(cfg.ShutdownTimeout)
+	// A shutdown that races the start of Serve finds no listener to close;
+	// closing it here makes Serve return in every case.
+	_ = ln.Close()
+	if shutdownErr != nil {
+		<-errc
+		return fmt.Errorf("server: shutdown: %w", shutdownErr)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("server: %w", err)
