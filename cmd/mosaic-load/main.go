@@ -6,11 +6,12 @@
 // the server's peak RSS. With --profile it serves with a CPU profiler and
 // saves one profile per scenario.
 //
-//	go build -o /tmp/mosaic ./cmd/mosaic
-//	go run ./cmd/mosaic-load --mosaic /tmp/mosaic            # prepare and run
-//	go run ./cmd/mosaic-load --mosaic /tmp/mosaic --prepare=false --scenarios get
+//	go build -o /tmp/bin/mosaic ./cmd/mosaic
+//	go run ./cmd/mosaic-load --mosaic /tmp/bin/mosaic        # prepare, then get, list, create
+//	go run ./cmd/mosaic-load --mosaic /tmp/bin/mosaic --prepare=false --profile
 //
-// It only ever talks to 127.0.0.1. See docs/BENCHMARKS.md.
+// Run it from the repository's root. It only ever talks to the loopback.
+// See docs/BENCHMARKS.md.
 package main
 
 import (
@@ -56,6 +57,9 @@ func main() {
 		return
 	}
 	cfg, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mosaic-load:", err)
 		os.Exit(2)
