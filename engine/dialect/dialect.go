@@ -37,7 +37,7 @@ type Dialect interface {
 	// Includes is a predicate that the list column col contains the string
 	// parameter ph.
 	Includes(col, ph string) string
-	// NullsLast is the ORDER BY suffix that puts NULLs last in ascending
+	// NullsOrder is the ORDER BY suffix that puts NULLs last in ascending
 	// order and first in descending order, the same on every dialect.
 	NullsOrder(desc bool) string
 }

@@ -119,6 +119,9 @@ func (Postgres) Value(c Column, v any) (any, error) {
 			if err != nil {
 				return nil, fmt.Errorf("dialect: numeric: %w", err)
 			}
+			if raw == nil {
+				return nil, nil // a Valuer's NULL, e.g. pgtype.Numeric{Valid: false}
+			}
 			v = raw
 		}
 		return asDecimal(v)

@@ -3,6 +3,7 @@ package dialect
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"github.com/shopspring/decimal"
 )
@@ -26,8 +27,11 @@ func asInt64(v any) (int64, error) {
 	case int32:
 		return int64(n), nil
 	case float64:
-		if n != float64(int64(n)) {
-			return 0, fmt.Errorf("dialect: %v is not a whole number", n)
+		// The range is checked before converting: out of range, int64(n)
+		// is implementation-defined (it saturates on arm64, so 2^63 would
+		// pass the round-trip check there as MaxInt64).
+		if n != math.Trunc(n) || n < math.MinInt64 || n >= math.MaxInt64 {
+			return 0, fmt.Errorf("dialect: %v is not a whole number in range", n)
 		}
 		return int64(n), nil
 	}

@@ -5,7 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/mosaic-paas/mosaic/engine/compiled"
 	"github.com/mosaic-paas/mosaic/metadata"
@@ -72,6 +75,10 @@ func DecodeCursor(s, spec string, keys []Sort) (*Cursor, error) {
 			return nil, fmt.Errorf("%w: malformed cursor", ErrInvalid)
 		}
 		if v == nil {
+			if k.Column.Name == compiled.ColID {
+				// A record always has an id: such a cursor was made up.
+				return nil, fmt.Errorf("%w: malformed cursor", ErrInvalid)
+			}
 			continue
 		}
 		cv, err := canonical(k.Column, v)
@@ -93,9 +100,24 @@ func canonical(c *compiled.Column, v any) (any, error) {
 		return out, nil
 	}
 	switch c.Type.Kind {
-	case metadata.KindID, metadata.KindText:
+	case metadata.KindID:
+		// Checked here, not by the database: PostgreSQL fails the whole
+		// query on a uuid parameter that is not one.
 		s, ok := v.(string)
 		if !ok {
+			return nil, fmt.Errorf("want a record id")
+		}
+		id, err := uuid.Parse(s)
+		if err != nil {
+			return nil, fmt.Errorf("want a record id")
+		}
+		return id.String(), nil
+	case metadata.KindText:
+		// Text fields are not normalized (an auto-number refuses every
+		// value, and a since-lowered max_length must not refuse stored
+		// text), but PostgreSQL text cannot hold NUL.
+		s, ok := v.(string)
+		if !ok || strings.IndexByte(s, 0) >= 0 {
 			return nil, fmt.Errorf("want a string")
 		}
 		return s, nil

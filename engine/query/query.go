@@ -56,6 +56,9 @@ func ParseSort(spec string, resolve func(name string) (*compiled.Column, bool)) 
 		}
 		if c.Name == compiled.ColID {
 			// id is always the last key; an explicit id sort sets its direction.
+			if len(out) < len(parts)-1 {
+				return nil, fmt.Errorf("%w: id must be the last sort key; it already orders every record", ErrInvalid)
+			}
 			out = append(out, Sort{Column: c, Desc: desc})
 			return out, nil
 		}
@@ -71,7 +74,8 @@ func ParseSort(spec string, resolve func(name string) (*compiled.Column, bool)) 
 // Select is a list query over one object.
 type Select struct {
 	Object *compiled.Object
-	// Columns are the columns to read; id and version are always read.
+	// Columns are the columns to read; they must include the sort keys
+	// (their values make the next cursor).
 	Columns []*compiled.Column
 	// Where is a SQL predicate with its arguments (numbered from 1); empty
 	// for none.
