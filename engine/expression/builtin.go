@@ -75,10 +75,15 @@ var (
 	compareOps = []string{"==", "!=", "<", "<=", ">", ">="}
 )
 
-// dynamic applies op when the operand types are only known at run time:
-// decimal arithmetic when either is a decimal, string concatenation charged
-// to the budget, and expr-lang's own operators otherwise.
+// dynamic applies op when the operand types are only known at run time, or
+// may be nil: decimal arithmetic when either is a decimal, string
+// concatenation charged to the budget, and expr-lang's own operators
+// otherwise. An ordering (<, <=, >, >=) with nil is false.
 func dynamic(m *meter, op string, a, b any) (any, error) {
+	if (a == nil || b == nil) && isCompare(op) && op != "==" && op != "!=" {
+		// An ordering with nil is false, as in SQL.
+		return false, nil
+	}
 	if isDecimalValue(a) || isDecimalValue(b) {
 		if isCompare(op) {
 			return decCompare(op, a, b)
@@ -165,6 +170,11 @@ func functionOptions() []expr.Option {
 		)
 	}
 	opts = append(opts, roundingOptions()...)
+	opts = append(opts, crmOptions()...)
+	opts = append(opts, meteredOptions()...)
+	opts = append(opts, recordOptions()...)
+	opts = append(opts, textOptions()...)
+	opts = append(opts, logicOptions()...)
 	opts = append(opts,
 		expr.Function("decimal", toDecimal, new(func(any) decimal.Decimal)),
 		expr.Function(fnConcat, func(p ...any) (any, error) {

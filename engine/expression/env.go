@@ -44,6 +44,9 @@ var (
 // Env is read-only once built and may be shared.
 type Env struct {
 	vars map[string]reflect.Type
+	// record is set for expressions on records, which may use ISNEW,
+	// ISCHANGED and PRIORVALUE.
+	record bool
 	// zero holds a zero value of each variable's type: expr-lang reads the
 	// types of a map environment from its values.
 	zero map[string]any
@@ -55,6 +58,9 @@ type Env struct {
 // not registered are left out.
 func NewEnv(o *metadata.Object) *Env {
 	vars := specials()
+	for name, t := range systemVars {
+		vars[name] = t
+	}
 	if o != nil {
 		for _, f := range o.Fields {
 			t, ok := metadata.LookupFieldType(f.Type)
@@ -66,11 +72,28 @@ func NewEnv(o *metadata.Object) *Env {
 			}
 		}
 	}
-	return newEnv(vars)
+	env := newEnv(vars)
+	env.record = true
+	return env
+}
+
+// systemVars are the system columns every record has, readable by record
+// expressions like fields (record_type == "enterprise", owner_id == $user.id).
+var systemVars = map[string]reflect.Type{
+	"id":          reflect.TypeFor[string](),
+	"created_at":  timeType,
+	"created_by":  reflect.TypeFor[string](),
+	"updated_at":  timeType,
+	"updated_by":  reflect.TypeFor[string](),
+	"owner_id":    reflect.TypeFor[string](),
+	"version":     reflect.TypeFor[int64](),
+	"record_type": reflect.TypeFor[string](),
 }
 
 // DefaultsEnv returns the environment of default values: the special
-// variables only, since a default may not read the record it fills.
+// variables only, since a default may not read the record it fills. Nor may
+// it use ISNEW, ISCHANGED or PRIORVALUE: a default is computed for a record
+// that does not exist yet.
 func DefaultsEnv() *Env { return newEnv(specials()) }
 
 func specials() map[string]reflect.Type {
@@ -87,6 +110,7 @@ func newEnv(vars map[string]reflect.Type) *Env {
 		zero[name] = reflect.Zero(t).Interface()
 	}
 	zero[meterKey] = (*meter)(nil)
+	zero[recordKey] = (*recordState)(nil)
 	return &Env{vars: vars, zero: zero}
 }
 

@@ -23,6 +23,13 @@ var (
 	// ErrDecimalRange is returned when a decimal result has more than
 	// MaxDecimalDigits digits before the point.
 	ErrDecimalRange = fmt.Errorf("decimal out of range (more than %d digits before the point)", MaxDecimalDigits)
+	// ErrNoRecord is returned when ISNEW, ISCHANGED or PRIORVALUE runs
+	// without a record context (Vars.ForCreate or Vars.ForUpdate): a bug of
+	// the caller, not of the expression.
+	ErrNoRecord = errors.New("no record context")
+	// ErrNotCondition is returned by RunCondition when a condition's value
+	// is not a boolean.
+	ErrNotCondition = errors.New("not a condition")
 )
 
 // Error is a compile or run error of an expression, located in its source.
@@ -62,6 +69,16 @@ func NewError(src string, offset int, err error) *Error {
 	fe := &file.Error{Location: file.Location{From: offset, To: offset}, Message: err.Error()}
 	return fromFileError(fe.Bind(file.NewSource(src)), err)
 }
+
+// caseError is an error with its own message that is a case of a sentinel
+// error (errors.Is finds kind).
+type caseError struct {
+	msg  string
+	kind error
+}
+
+func (e *caseError) Error() string { return e.msg }
+func (e *caseError) Unwrap() error { return e.kind }
 
 // plainError is an error without a location.
 func plainError(err error) *Error { return &Error{Message: err.Error(), err: err} }

@@ -61,3 +61,50 @@ func ExampleChecker_CheckDefault() {
 	//  | amount * 2
 	//  | ^
 }
+
+func opportunity() *metadata.Object {
+	return &metadata.Object{Name: "opportunity", Fields: []*metadata.Field{
+		{Name: "stage", Type: "picklist", Settings: metadata.Settings{Values: []metadata.PicklistValue{{Value: "Negotiation"}}}},
+		{Name: "amount", Type: "currency"},
+	}}
+}
+
+// A validation rule is a condition that is true when the record is invalid.
+// On an update it sees the stored record through PRIORVALUE and ISCHANGED.
+func ExampleProgram_RunCondition() {
+	rule, err := expression.CompileCondition(`stage == "Negotiation" && amount < PRIORVALUE(amount)`, expression.NewEnv(opportunity()))
+	if err != nil {
+		panic(err)
+	}
+	stored := map[string]any{"stage": "Negotiation", "amount": decimal.RequireFromString("1000")}
+	write := map[string]any{"stage": "Negotiation", "amount": decimal.RequireFromString("900")}
+
+	update := expression.NewVars(time.Now(), expression.User{ID: "u1"}).WithFields(write).ForUpdate(stored)
+	fmt.Println(rule.RunCondition(update))
+
+	create := expression.NewVars(time.Now(), expression.User{ID: "u1"}).WithFields(write).ForCreate()
+	fmt.Println(rule.RunCondition(create))
+	// Output:
+	// true <nil>
+	// false <nil>
+}
+
+func ExampleCompile_functions() {
+	p, err := expression.Compile(`IF(ISBLANK(status), "New", UPPER(status)) + " / " + TEXT(ROUND(amount * 0.15, 2)) + " / " + TEXT(ADDMONTHS(TODAY(), 1))`, expression.NewEnv(invoice()))
+	if err != nil {
+		panic(err)
+	}
+	vars := expression.NewVars(time.Date(2024, 1, 31, 9, 0, 0, 0, time.UTC), expression.User{})
+	vars["amount"] = decimal.RequireFromString("19.99")
+	fmt.Println(p.Run(vars))
+	// Output: New / 3 / 2024-02-29 <nil>
+}
+
+func ExampleCompile_functionError() {
+	_, err := expression.Compile(`ISCHANGED(amount + 1)`, expression.NewEnv(invoice()))
+	fmt.Println(err)
+	// Output:
+	// ISCHANGED(field): field must be the name of a field of the record, not an expression (1:11)
+	//  | ISCHANGED(amount + 1)
+	//  | ..........^
+}

@@ -16,6 +16,16 @@
 // copy collections or build unbounded text (repeat, toJSON, sort, concat…),
 // read the clock (now: use $now) or call methods outside a short list of
 // date methods are not part of the language.
+//
+// Besides expr-lang's operators and a few of its builtins, the language has
+// the functions implementers know from CRM platforms, spelled in upper case:
+// ISBLANK, IF, CASE, TEXT, VALUE, LEN, DATEDIFF, ADDMONTHS, ROUND, MAX,
+// INCLUDES, REGEX, … (functions_*.go), and the functions of record changes
+// ISNEW, ISCHANGED and PRIORVALUE, which read the context a caller sets with
+// Vars.ForCreate or Vars.ForUpdate (context.go). nil is a blank value
+// everywhere: an ordering with nil is false, a condition that is nil is
+// false, and the functions take blanks without failing. docs/expressions.md
+// describes the language for implementers.
 package expression
 
 import (
@@ -70,7 +80,7 @@ func Compile(src string, env *Env) (*Program, error) {
 	if env == nil {
 		env = DefaultsEnv()
 	}
-	p := &patcher{}
+	p := &patcher{env: env}
 	opts := make([]expr.Option, 0, len(baseOptions)+4)
 	opts = append(opts, baseOptions...)
 	opts = append(opts, expr.Env(env.zero), expr.MaxNodes(MaxNodes), expr.Patch(p), expr.Patch(retype{}))

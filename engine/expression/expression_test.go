@@ -56,14 +56,15 @@ func run(t *testing.T, src string, vars Vars) any {
 
 func TestEnv(t *testing.T) {
 	env := NewEnv(deal())
-	assert.Equal(t, []string{"$now", "$today", "$user", "account", "amount", "close_date", "closed", "name", "quantity", "tags", "updated"}, env.Names())
+	assert.Equal(t, []string{"$now", "$today", "$user", "account", "amount", "close_date", "closed", "created_at", "created_by", "id", "name",
+		"owner_id", "quantity", "record_type", "tags", "updated", "updated_at", "updated_by", "version"}, env.Names(), "fields and system columns")
 	typ, ok := env.Lookup("amount")
 	require.True(t, ok)
 	assert.Equal(t, reflect.TypeFor[decimal.Decimal](), typ)
 	_, ok = env.Lookup("mystery")
 	assert.False(t, ok, "a field of an unregistered type is left out")
 	assert.Equal(t, []string{"$now", "$today", "$user"}, DefaultsEnv().Names())
-	assert.Equal(t, []string{"$now", "$today", "$user"}, NewEnv(nil).Names())
+	assert.Equal(t, []string{"$now", "$today", "$user", "created_at", "created_by", "id", "owner_id", "record_type", "updated_at", "updated_by", "version"}, NewEnv(nil).Names())
 
 	v := NewVars(time.Date(2026, 3, 4, 23, 30, 0, 0, time.FixedZone("X", -2*3600)), User{ID: "u1"})
 	assert.Equal(t, time.Date(2026, 3, 5, 1, 30, 0, 0, time.UTC), v[VarNow])

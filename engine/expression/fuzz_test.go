@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // fuzzTimeout bounds the compile and runs of one fuzz input.
@@ -21,6 +23,16 @@ func FuzzCompileRun(f *testing.F) {
 		"amount in [1, 2.5]", "all(tags, # != \"\")", "decimal(\"1e3\") * amount", "(amount ?? 0) > 1",
 		"1..3 | map(# + 1)", "{\"a\": amount}.a", "$env", "amount.Shift(9)",
 		"round(amount * 0.15, 2)", "abs(-amount) + ceil(quantity)", "count(1..100, # % 3 == 0)", "reduce(tags, #acc + #, \"\")",
+		// The CRM functions and the record context.
+		"ISBLANK(name) || ISBLANK(tags)", "ISNEW() || ISCHANGED(amount)", "amount < PRIORVALUE(amount)",
+		"!PRIORVALUE(closed) && !closed", "TODAY() == $today && NOW() == $now", "DATEDIFF(close_date, TODAY()) > 30",
+		"ADDDAYS(close_date, 1) > ADDMONTHS(updated, -1)", "YEAR(close_date) * 100 + MONTH(close_date) + DAY(updated)",
+		"TEXT(amount) + TEXT(close_date) + TEXT(closed)", "VALUE(\"12.5\") * amount", "LEN(UPPER(name)) + LEN(tags)",
+		"TRIM(LOWER(name)) == \"acme\"", "CONTAINS(name, \"c\") && BEGINS(name, \"A\")", "REGEX(name, \"[A-Z][a-z]+\")",
+		"REGEX(name, name + \".*\")", "ROUND(amount / 3, 2) + FLOOR(quantity) - CEIL(amount) + ABS(-1)",
+		"MAX(amount, quantity, 3) - MIN(amount, 1)", "MIN(close_date, $today, updated)",
+		"IF(closed, amount, 0) + 1", "CASE(name, \"Acme\", 1, \"B\", 2, 0)", "INCLUDES(tags, \"gold\")",
+		"CASE(MONTH(close_date), 1, IF(ISBLANK(name), \"a\", \"b\"), \"c\")", "map(tags, ISCHANGED(tags) ? UPPER(#) : #)",
 	} {
 		f.Add(seed)
 	}
@@ -28,6 +40,7 @@ func FuzzCompileRun(f *testing.F) {
 	vars := dealVars()
 	vars["updated"] = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	vars["account"] = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+	vars.ForUpdate(map[string]any{"amount": decimal.RequireFromString("25"), "tags": []string{"new"}, "closed": true})
 	f.Fuzz(func(t *testing.T, src string) {
 		// A watchdog: an input that takes this long is a bug. Panicking in
 		// another goroutine kills the worker, so the fuzzer keeps the input.
@@ -47,6 +60,12 @@ func FuzzCompileRun(f *testing.F) {
 			}
 		}
 		if _, err := p.Run(nil); err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("%q: run error %T is not an *Error", src, err)
+			}
+		}
+		// With every field blank, on create.
+		if _, err := p.Run(NewVars(time.Time{}, User{}).ForCreate()); err != nil {
 			if _, ok := err.(*Error); !ok {
 				t.Fatalf("%q: run error %T is not an *Error", src, err)
 			}

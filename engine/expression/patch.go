@@ -29,7 +29,12 @@ var (
 //     and every iteration of a loop ticks the run's clock (MaxRunTime);
 //   - constructs that could escape the budgets are refused: $env, methods of
 //     decimals, time methods outside a short list, calls of anything but a
-//     function of the language, groupBy and sortBy.
+//     function of the language, groupBy and sortBy;
+//   - calls of the CRM functions (ISBLANK, IF, …) are checked argument by
+//     argument, and rewritten where they need it (see function);
+//   - nil gets the same meaning everywhere: a condition that is nil (a
+//     blank boolean field) is false, so !flag is true, and an ordering of
+//     texts or dates with nil is false, as it is for decimals.
 //
 // expr-lang runs it after a type check, so every node's type is known, and
 // checks the tree again afterwards: the internal functions declare their
@@ -39,9 +44,14 @@ var (
 // walk goes from children to parents; types records the type of each call
 // made, for the parents' decisions.
 type patcher struct {
+	env     *Env
 	err     *file.Error
 	metered bool
 	types   map[ast.Node]reflect.Type
+	// nilable are nodes of a concrete type that may be nil at run time.
+	nilable map[ast.Node]bool
+	// cases counts the CASE calls rewritten, to name their variables.
+	cases int
 }
 
 // retype clears the types of call nodes so that the final type check
@@ -106,6 +116,8 @@ func (p *patcher) Visit(node *ast.Node) {
 		p.unary(node, n)
 	case *ast.BinaryNode:
 		p.binary(node, n)
+	case *ast.ConditionalNode:
+		n.Cond = p.condition(n.Cond)
 	}
 }
 
@@ -148,6 +160,10 @@ func (p *patcher) member(n *ast.MemberNode) {
 func (p *patcher) call(node *ast.Node, n *ast.CallNode) {
 	switch c := n.Callee.(type) {
 	case *ast.IdentifierNode:
+		if f, ok := crmFuncs[c.Value]; ok {
+			p.function(node, n, f)
+			return
+		}
 		if f, ok := stringFuncByName(c.Value); ok {
 			if t := n.Type(); t.Kind() != reflect.Interface {
 				p.patch(node, "#"+f.name, t, true, n.Arguments...)
@@ -169,6 +185,10 @@ func (p *patcher) call(node *ast.Node, n *ast.CallNode) {
 func (p *patcher) unary(node *ast.Node, n *ast.UnaryNode) {
 	t := p.typeOf(n.Node)
 	switch n.Operator {
+	case "!", "not":
+		if p.maybeNilBool(n.Node) {
+			p.patch(node, fnNot, boolType, false, n.Node)
+		}
 	case "-":
 		if t == decimalType {
 			p.patch(node, fnDecNeg, decimalType, false, n.Node)
@@ -190,6 +210,8 @@ func (p *patcher) binary(node *ast.Node, n *ast.BinaryNode) {
 	lnum := ld || lu || numeric(l)
 	rnum := rd || ru || numeric(r)
 	switch op := n.Operator; op {
+	case "&&", "and", "||", "or":
+		n.Left, n.Right = p.condition(n.Left), p.condition(n.Right)
 	case "+", "-", "*", "/", "%":
 		switch {
 		case ld || rd:
@@ -213,6 +235,13 @@ func (p *patcher) binary(node *ast.Node, n *ast.BinaryNode) {
 				p.patch(node, decName(op), boolType, false, p.decOperand(n.Left), p.decOperand(n.Right))
 			}
 		case (lu && rnum) || (ru && lnum):
+			p.patch(node, dynName(op), boolType, false, n.Left, n.Right)
+		case isLiteral(n.Left) && isLiteral(n.Right):
+		case op != "==" && op != "!=" && orderedPair(l, r, lu, ru):
+			// An ordering of texts or dates is false when one is nil.
+			p.patch(node, dynName(op), boolType, false, n.Left, n.Right)
+		case (op == "==" || op == "!=") && l.Kind() == reflect.String && r.Kind() == reflect.String:
+			// expr-lang compares two texts assuming neither is nil.
 			p.patch(node, dynName(op), boolType, false, n.Left, n.Right)
 		}
 	case "in":
@@ -276,6 +305,24 @@ func literalNumber(n ast.Node) (decimal.Decimal, bool) {
 		}
 	}
 	return decimal.Decimal{}, false
+}
+
+// orderedPair reports whether an ordering of operands of types l and r
+// (lu and ru: unknown) compares texts or dates, which expr-lang's operators
+// do but fail on nil. Other pairs are left to the type check.
+func orderedPair(l, r reflect.Type, lu, ru bool) bool {
+	text := func(t reflect.Type) bool { return t.Kind() == reflect.String }
+	switch {
+	case l == timeType:
+		return r == timeType || ru
+	case r == timeType:
+		return lu
+	case text(l):
+		return text(r) || ru
+	case text(r):
+		return lu
+	}
+	return false
 }
 
 func isNil(n ast.Node) bool {

@@ -224,8 +224,15 @@ func chargeSplit(m *meter, s, sep string) error {
 	return m.take(16 * parts)
 }
 
-// concat is + between two strings.
+// concat is + between two strings; a blank (nil) text reads as "", so that
+// first_name + " " + last_name works when a name is blank.
 func concat(m *meter, a, b any) (any, error) {
+	if a == nil {
+		a = ""
+	}
+	if b == nil {
+		b = ""
+	}
 	x, okx := a.(string)
 	y, oky := b.(string)
 	if !okx || !oky {
@@ -240,6 +247,10 @@ func concat(m *meter, a, b any) (any, error) {
 // matches is the matches operator with a pattern known only at run time;
 // compiling it is charged to the budget.
 func matches(m *meter, a, b any) (any, error) {
+	if a == nil {
+		// As with a literal pattern: a blank text matches nothing.
+		return false, nil
+	}
 	s, oks := a.(string)
 	p, okp := b.(string)
 	if !oks || !okp {
