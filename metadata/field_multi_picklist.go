@@ -22,7 +22,7 @@ func (MultiPicklistType) Kind(*Field) Kind { return KindStrings }
 // ValidateSettings implements FieldType. Unique is refused: a list of
 // choices is not an identifier.
 func (MultiPicklistType) ValidateSettings(f *Field, _ *Model) []Problem {
-	ps := append(onlySettings(f, "values"), validatePicklistValues(f)...)
+	ps := append(onlySettings(f, "values", "dependencies"), validatePicklistValues(f)...)
 	return append(ps, refuseAttrs(f, "a list of choices cannot be unique", "unique")...)
 }
 

@@ -29,7 +29,7 @@ func (PicklistType) Kind(*Field) Kind { return KindText }
 
 // ValidateSettings implements FieldType.
 func (PicklistType) ValidateSettings(f *Field, _ *Model) []Problem {
-	return append(onlySettings(f, "values"), validatePicklistValues(f)...)
+	return append(onlySettings(f, "values", "dependencies"), validatePicklistValues(f)...)
 }
 
 // Normalize implements FieldType.

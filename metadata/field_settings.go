@@ -8,7 +8,7 @@ import (
 )
 
 // settingNames are the JSON names of the Settings members, in order.
-var settingNames = []string{"max_length", "precision", "scale", "values", "target", "on_delete", "format", "start"}
+var settingNames = []string{"max_length", "precision", "scale", "values", "target", "on_delete", "format", "start", "dependencies"}
 
 // setSettings lists the settings that are set on a field.
 func setSettings(s Settings) []string {
@@ -36,6 +36,9 @@ func setSettings(s Settings) []string {
 	}
 	if s.Start != 0 {
 		out = append(out, "start")
+	}
+	if s.Dependencies != nil {
+		out = append(out, "dependencies")
 	}
 	return out
 }

@@ -38,10 +38,10 @@ var conformanceCases = map[string]conformance{
 	"external_id": {Field{Type: "external_id"}, "SAP:4711/a-b_c.d", []string{"max_length"}},
 	"picklist": {Field{Type: "picklist", Settings: Settings{Values: []PicklistValue{
 		{Value: "open"}, {Value: "won"}, {Value: "lost"},
-	}}}, "won", []string{"values"}},
+	}}}, "won", []string{"values", "dependencies"}},
 	"multi_picklist": {Field{Type: "multi_picklist", Settings: Settings{Values: []PicklistValue{
 		{Value: "a"}, {Value: "b"}, {Value: "c"},
-	}}}, []any{"c", "a"}, []string{"values"}},
+	}}}, []any{"c", "a"}, []string{"values", "dependencies"}},
 	"lookup": {Field{Type: "lookup", Settings: Settings{Target: "account"}},
 		"7C9E6679-7425-40DE-944B-E07FC1F90AE7", []string{"target", "on_delete"}},
 	"auto_number": {Field{Type: "auto_number", Settings: Settings{Format: "INV-{0000}"}}, nil, []string{"format", "start"}},
@@ -60,6 +60,9 @@ var settingSamples = map[string]func(*Settings){
 	"on_delete":  func(s *Settings) { s.OnDelete = OnDeleteCascade },
 	"format":     func(s *Settings) { s.Format = "N-{000}" },
 	"start":      func(s *Settings) { s.Start = 100 },
+	"dependencies": func(s *Settings) {
+		s.Dependencies = map[string][]string{"x": {"y"}}
+	},
 }
 
 // wrongJSON are values of each JSON type, as decoded from JSON.

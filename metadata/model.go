@@ -24,7 +24,65 @@ type Object struct {
 	// lookups and titles). Empty means the record id is its name.
 	NameField string   `json:"name_field,omitempty"`
 	Fields    []*Field `json:"fields,omitempty"`
+	// Rules are the object's validation rules.
+	Rules []*Rule `json:"rules,omitempty"`
+	// RecordTypes narrow picklist values per kind of record.
+	RecordTypes []*RecordType `json:"record_types,omitempty"`
+	// TrackHistory names the fields whose changes are kept in field history.
+	TrackHistory []string `json:"track_history,omitempty"`
 }
+
+// Rule is a validation rule: when Condition is true the record breaks it.
+type Rule struct {
+	ID          string `json:"id,omitempty"`
+	Name        string `json:"name"`
+	Description Text   `json:"description,omitempty"`
+	// Condition is an expression over the record; true means invalid.
+	Condition string `json:"condition"`
+	// Message tells the user what to fix.
+	Message Text `json:"message"`
+	// Field is the field the error attaches to; empty for the record.
+	Field string `json:"field,omitempty"`
+	// Severity is SeverityError (the save is refused, the default) or
+	// SeverityWarning (the record is saved and the warning returned).
+	Severity string `json:"severity,omitempty"`
+	Active   *bool  `json:"active,omitempty"`
+}
+
+// Rule severities.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
+
+// IsActive reports whether the rule is enforced.
+func (r *Rule) IsActive() bool { return r.Active == nil || *r.Active }
+
+// IsWarning reports whether breaking the rule only warns.
+func (r *Rule) IsWarning() bool { return r.Severity == SeverityWarning }
+
+// RecordType is a kind of record of an object with its own subset of
+// picklist values and their defaults. A record's type is set at create.
+type RecordType struct {
+	Name        string `json:"name"`
+	Label       Text   `json:"label,omitempty"`
+	Description Text   `json:"description,omitempty"`
+	// Default marks the type of records created without one.
+	Default bool  `json:"default,omitempty"`
+	Active  *bool `json:"active,omitempty"`
+	// Picklists maps a picklist field's API name to the values this type
+	// allows and its default.
+	Picklists map[string]RecordTypePicklist `json:"picklists,omitempty"`
+}
+
+// RecordTypePicklist is a record type's subset of one picklist's values.
+type RecordTypePicklist struct {
+	Values  []string `json:"values"`
+	Default string   `json:"default,omitempty"`
+}
+
+// IsActive reports whether new records may use the type.
+func (rt *RecordType) IsActive() bool { return rt.Active == nil || *rt.Active }
 
 // Field is one typed attribute of an object: one column.
 type Field struct {
@@ -37,8 +95,12 @@ type Field struct {
 	Unique   bool   `json:"unique,omitempty"`
 	// Default is an expression evaluated when a record is created without a
 	// value for the field.
-	Default  string   `json:"default,omitempty"`
-	Settings Settings `json:"settings,omitzero"`
+	Default string `json:"default,omitempty"`
+	// Controller is the API name of the picklist or boolean field whose value
+	// decides which values of this (multi-)picklist are allowed; the allowed
+	// values per controlling value are Settings.Dependencies.
+	Controller string   `json:"controller,omitempty"`
+	Settings   Settings `json:"settings,omitzero"`
 }
 
 // Settings are the type-specific settings of a field. Each field type reads
@@ -60,6 +122,10 @@ type Settings struct {
 	// Start is its first number.
 	Format string `json:"format,omitempty"`
 	Start  int64  `json:"start,omitempty"`
+	// Dependencies maps each value of the controlling field ("true" and
+	// "false" for a boolean) to the values of a dependent picklist allowed
+	// with it.
+	Dependencies map[string][]string `json:"dependencies,omitempty"`
 }
 
 // PicklistValue is one choice of a picklist.
@@ -149,6 +215,40 @@ func (o *Object) Clone() *Object {
 	for i, f := range o.Fields {
 		c.Fields[i] = f.Clone()
 	}
+	if o.Rules != nil {
+		c.Rules = make([]*Rule, len(o.Rules))
+		for i, r := range o.Rules {
+			rc := *r
+			rc.Description, rc.Message = r.Description.clone(), r.Message.clone()
+			if r.Active != nil {
+				a := *r.Active
+				rc.Active = &a
+			}
+			c.Rules[i] = &rc
+		}
+	}
+	if o.RecordTypes != nil {
+		c.RecordTypes = make([]*RecordType, len(o.RecordTypes))
+		for i, rt := range o.RecordTypes {
+			rc := *rt
+			rc.Label, rc.Description = rt.Label.clone(), rt.Description.clone()
+			if rt.Active != nil {
+				a := *rt.Active
+				rc.Active = &a
+			}
+			if rt.Picklists != nil {
+				rc.Picklists = make(map[string]RecordTypePicklist, len(rt.Picklists))
+				for k, v := range rt.Picklists {
+					rc.Picklists[k] = RecordTypePicklist{Values: append([]string(nil), v.Values...), Default: v.Default}
+				}
+			}
+			c.RecordTypes[i] = &rc
+		}
+	}
+	c.TrackHistory = append([]string(nil), o.TrackHistory...)
+	if o.TrackHistory == nil {
+		c.TrackHistory = nil
+	}
 	return &c
 }
 
@@ -160,6 +260,12 @@ func (f *Field) Clone() *Field {
 	if f.Settings.Scale != nil {
 		s := *f.Settings.Scale
 		c.Settings.Scale = &s
+	}
+	if f.Settings.Dependencies != nil {
+		c.Settings.Dependencies = make(map[string][]string, len(f.Settings.Dependencies))
+		for k, v := range f.Settings.Dependencies {
+			c.Settings.Dependencies[k] = append([]string(nil), v...)
+		}
 	}
 	if f.Settings.Values != nil {
 		c.Settings.Values = make([]PicklistValue, len(f.Settings.Values))

@@ -1,6 +1,7 @@
 package metadata
 
 import (
+	"fmt"
 	"regexp"
 )
 
@@ -18,7 +19,7 @@ const (
 
 // SystemColumns are the columns every record table has. Fields may not use
 // these names.
-var SystemColumns = []string{"id", "created_at", "created_by", "updated_at", "updated_by", "owner_id", "version"}
+var SystemColumns = []string{"id", "created_at", "created_by", "updated_at", "updated_by", "owner_id", "version", "record_type"}
 
 // reservedNames are words a field or object may not be called: system
 // columns, words of the expression language, and SQL words that would make
@@ -70,11 +71,15 @@ func checkName(path, kind, name string, max int) []Problem {
 // compile. The engine provides it; metadata knows no expression language.
 type ExpressionChecker interface {
 	CheckDefault(m *Model, o *Object, f *Field) error
+	// CheckRule compiles a validation rule's condition over the object's
+	// record; it must be a boolean.
+	CheckRule(m *Model, o *Object, r *Rule) error
 }
 
 // Validate runs every semantic check on the model and returns all problems
 // found: names, duplicates, field types and their settings, lookup targets,
-// the name field, and (when check is not nil) every expression.
+// the name field, picklist controllers and record types, and (when check
+// is not nil) every expression.
 func Validate(m *Model, check ExpressionChecker) Problems {
 	var ps Problems
 	seenObj := map[string]bool{}
@@ -126,10 +131,48 @@ func validateObject(m *Model, o *Object, opath string, check ExpressionChecker) 
 			}
 		}
 	}
+	ps = append(ps, validateRules(m, o, opath, check)...)
+	ps = append(ps, validateDependencies(o, opath)...)
+	ps = append(ps, validateRecordTypes(o, opath)...)
+	for i, name := range o.TrackHistory {
+		if o.Field(name) == nil {
+			ps = append(ps, problemf(fmt.Sprintf("%s.track_history.%d", opath, i), ProblemUnknownField, "track_history names %q, which is not a field of object %q", name, o.Name))
+		}
+	}
 	if o.NameField != "" {
 		nf := o.Field(o.NameField)
 		if nf == nil {
 			ps = append(ps, problemf(opath+".name_field", ProblemUnknownField, "name field %q is not a field of object %q", o.NameField, o.Name))
+		}
+	}
+	return ps
+}
+
+// validateRules checks each rule's name, field and severity, and compiles its
+// condition.
+func validateRules(m *Model, o *Object, opath string, check ExpressionChecker) []Problem {
+	var ps []Problem
+	seen := map[string]bool{}
+	for _, r := range o.Rules {
+		rpath := opath + ".rules." + r.Name
+		ps = append(ps, checkName(rpath+".name", "rule", r.Name, MaxFieldNameLength)...)
+		if seen[r.Name] {
+			ps = append(ps, problemf(rpath+".name", ProblemDuplicate, "rule %q is defined twice on object %q", r.Name, o.Name))
+		}
+		seen[r.Name] = true
+		if r.Field != "" && o.Field(r.Field) == nil {
+			ps = append(ps, problemf(rpath+".field", ProblemUnknownField, "rule %q attaches to %q, which is not a field of object %q", r.Name, r.Field, o.Name))
+		}
+		if r.Severity != "" && r.Severity != SeverityError && r.Severity != SeverityWarning {
+			ps = append(ps, problemf(rpath+".severity", ProblemInvalidSetting, "severity must be %q or %q, not %q", SeverityError, SeverityWarning, r.Severity))
+		}
+		if r.Message.Default() == "" {
+			ps = append(ps, problemf(rpath+".message", ProblemInvalidSetting, "rule %q needs a message telling the user what to fix", r.Name))
+		}
+		if check != nil {
+			if err := check.CheckRule(m, o, r); err != nil {
+				ps = append(ps, problemf(rpath+".condition", ProblemInvalidExpr, "%s", err.Error()))
+			}
 		}
 	}
 	return ps

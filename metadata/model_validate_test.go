@@ -105,6 +105,38 @@ func (c *failingChecker) CheckDefault(_ *Model, _ *Object, f *Field) error {
 	return errors.New("unknown name Noo (1:1)")
 }
 
+func (c *failingChecker) CheckRule(_ *Model, _ *Object, r *Rule) error {
+	c.calls++
+	return errors.New("unknown name Noo (1:1)")
+}
+
+func TestValidateChecksRules(t *testing.T) {
+	m := validModel()
+	o := m.Objects[0]
+	o.Rules = []*Rule{
+		{Name: "bad_condition", Condition: "Noo", Message: T("m")},
+		{Name: "bad_condition", Condition: "true", Message: T("m")},
+		{Name: "No", Condition: "true", Field: "nope", Severity: "fatal"},
+	}
+	o.TrackHistory = []string{"website", "missing"}
+	check := &failingChecker{}
+	ps := Validate(m, check)
+	codes := map[string]string{}
+	for _, p := range ps {
+		codes[p.Path] = p.Code
+	}
+	assert.Equal(t, map[string]string{
+		"objects.account.rules.bad_condition.condition": ProblemInvalidExpr,
+		"objects.account.rules.bad_condition.name":      ProblemDuplicate,
+		"objects.account.rules.No.name":                 ProblemInvalidName,
+		"objects.account.rules.No.field":                ProblemUnknownField,
+		"objects.account.rules.No.severity":             ProblemInvalidSetting,
+		"objects.account.rules.No.message":              ProblemInvalidSetting,
+		"objects.account.rules.No.condition":            ProblemInvalidExpr,
+		"objects.account.track_history.1":               ProblemUnknownField,
+	}, codes)
+}
+
 func TestValidateChecksDefaults(t *testing.T) {
 	m := validModel()
 	m.Objects[0].Fields[1].Default = "Noo"
