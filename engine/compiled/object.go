@@ -25,6 +25,9 @@ const (
 	ColUpdatedBy = "updated_by"
 	ColOwnerID   = "owner_id"
 	ColVersion   = "version"
+	// ColRecordType holds the record type's name, set at create only
+	// (NULL on objects without record types).
+	ColRecordType = "record_type"
 )
 
 // systemColumns are the columns every record table starts with, in order.
@@ -36,6 +39,7 @@ var systemColumns = []Column{
 	{Name: ColUpdatedBy, Type: dialect.Column{Kind: metadata.KindID}, System: true},
 	{Name: ColOwnerID, Type: dialect.Column{Kind: metadata.KindID}, System: true},
 	{Name: ColVersion, Type: dialect.Column{Kind: metadata.KindInteger}, System: true},
+	{Name: ColRecordType, Type: dialect.Column{Kind: metadata.KindText}, System: true},
 }
 
 // Column is one column of a record table.
@@ -94,9 +98,10 @@ type Object struct {
 	// SelectByIDSQL selects one row by id; SelectByIDForUpdateSQL also
 	// locks it on PostgreSQL.
 	SelectByIDSQL, SelectByIDForUpdateSQL string
-	// UpdateSQL writes every column but id and created_*: arguments are the
-	// field columns in order, then updated_at, updated_by, owner_id, the new
-	// version, the id and the expected old version.
+	// UpdateSQL writes every column but id, created_* and record_type
+	// (fixed at create): arguments are the field columns in order, then
+	// updated_at, updated_by, owner_id, the new version, the id and the
+	// expected old version.
 	UpdateSQL string
 	// DeleteSQL deletes by id (argument 1).
 	DeleteSQL string
@@ -104,6 +109,15 @@ type Object struct {
 	CountSQL string
 	// Defaults are the compiled default-value expressions by field name.
 	Defaults map[string]*expression.Program
+	// Rules are the active validation rules with their compiled conditions,
+	// in definition order.
+	Rules []*Rule
+}
+
+// Rule is a compiled validation rule.
+type Rule struct {
+	Meta      *metadata.Rule
+	Condition *expression.Program
 }
 
 // Column returns the column with the given name (field or system).
@@ -260,6 +274,19 @@ func Compile(d dialect.Dialect, tenantID, schema string, number int, m *metadata
 				return nil, fmt.Errorf("compiled: default of %s.%s: %w", o.Name, f.Name, err)
 			}
 			co.Defaults[f.Name] = p
+		}
+		if len(o.Rules) > 0 {
+			env := expression.NewEnv(o)
+			for _, r := range o.Rules {
+				if !r.IsActive() {
+					continue
+				}
+				p, err := expression.CompileCondition(r.Condition, env)
+				if err != nil {
+					return nil, fmt.Errorf("compiled: rule %s of %s: %w", r.Name, o.Name, err)
+				}
+				co.Rules = append(co.Rules, &Rule{Meta: r, Condition: p})
+			}
 		}
 		r.objects[o.Name] = co
 		r.ordered = append(r.ordered, co)

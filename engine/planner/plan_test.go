@@ -89,12 +89,12 @@ func fkName(objectID, fieldID string) string {
 
 func systemColumns(d dialect.Dialect) string {
 	if d.Name() == "sqlite" {
-		return `"id" TEXT PRIMARY KEY NOT NULL, "created_at" TEXT NOT NULL, "created_by" TEXT, "updated_at" TEXT NOT NULL, "updated_by" TEXT, "owner_id" TEXT, "version" INTEGER NOT NULL`
+		return `"id" TEXT PRIMARY KEY NOT NULL, "created_at" TEXT NOT NULL, "created_by" TEXT, "updated_at" TEXT NOT NULL, "updated_by" TEXT, "owner_id" TEXT, "version" INTEGER NOT NULL, "record_type" TEXT`
 	}
-	return `"id" uuid PRIMARY KEY NOT NULL, "created_at" timestamptz NOT NULL, "created_by" uuid, "updated_at" timestamptz NOT NULL, "updated_by" uuid, "owner_id" uuid, "version" bigint NOT NULL`
+	return `"id" uuid PRIMARY KEY NOT NULL, "created_at" timestamptz NOT NULL, "created_by" uuid, "updated_at" timestamptz NOT NULL, "updated_by" uuid, "owner_id" uuid, "version" bigint NOT NULL, "record_type" text`
 }
 
-const systemList = `"id", "created_at", "created_by", "updated_at", "updated_by", "owner_id", "version"`
+const systemList = `"id", "created_at", "created_by", "updated_at", "updated_by", "owner_id", "version", "record_type"`
 
 func rebuildTable(d dialect.Dialect, objectID string) string {
 	return dialect.Quote(compiled.TableName(d, schema, compiled.NameOf("_rebuild", objectID)))

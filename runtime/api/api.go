@@ -85,6 +85,7 @@ func (s *Server) App() *fiber.App {
 	app.Get("/readyz", s.ready)
 	v1 := app.Group("/api/v1", s.authenticate)
 	s.routeMetadata(v1)
+	s.routeRules(v1)
 	s.routeRecords(v1)
 	v1.Get("/openapi.json", s.openAPI)
 	app.Use(func(c *fiber.Ctx) error {
@@ -145,7 +146,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 func tenantOf(c *fiber.Ctx) store.Tenant { return c.Locals(tenantLocal).(store.Tenant) }
 
 func actorOf(c *fiber.Ctx) records.Actor {
-	return records.Actor{ID: c.Locals(tokenLocal).(store.Token).ID}
+	return records.Actor{ID: c.Locals(tokenLocal).(store.Token).ID, Languages: languages(c)}
 }
 
 // revision returns the caller's tenant's current compiled metadata.
@@ -155,11 +156,15 @@ func (s *Server) revision(c *fiber.Ctx) (*compiled.Revision, error) {
 
 // object resolves the :object parameter in the caller's tenant.
 func (s *Server) object(c *fiber.Ctx) (*compiled.Revision, *compiled.Object, error) {
+	return s.objectNamed(c, c.Params("object"))
+}
+
+// objectNamed resolves an object of the caller's tenant by API name.
+func (s *Server) objectNamed(c *fiber.Ctx, name string) (*compiled.Revision, *compiled.Object, error) {
 	rev, err := s.revision(c)
 	if err != nil {
 		return nil, nil, err
 	}
-	name := c.Params("object")
 	obj, ok := rev.Object(name)
 	if !ok {
 		return nil, nil, problem(fiber.StatusNotFound, CodeUnknownObject, "there is no object %q", name)

@@ -44,7 +44,7 @@ func TestDescribe(t *testing.T) {
 		assert.Equal(t, "deal", desc["name"])
 		assert.Equal(t, "Deal", desc["label"])
 		assert.Equal(t, "title", desc["name_field"])
-		assert.ElementsMatch(t, []any{"id", "created_at", "created_by", "updated_at", "updated_by", "owner_id", "version"}, desc["system_fields"])
+		assert.ElementsMatch(t, []any{"id", "created_at", "created_by", "updated_at", "updated_by", "owner_id", "version", "record_type"}, desc["system_fields"])
 		types := map[string]string{}
 		for _, f := range desc["fields"].([]any) {
 			m := f.(map[string]any)

@@ -84,7 +84,7 @@ func TestOpenAPI(t *testing.T) {
 			require.Contains(t, deal.Properties, sys)
 			assert.Equal(t, true, deal.Properties[sys]["readOnly"], sys)
 		}
-		assert.Len(t, deal.Properties, 17+7)
+		assert.Len(t, deal.Properties, 17+8)
 
 		input := doc.Components.Schemas["deal_input"]
 		assert.Equal(t, []string{"title"}, input.Required)

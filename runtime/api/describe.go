@@ -20,22 +20,41 @@ type ObjectDescription struct {
 	NameField    string             `json:"name_field,omitempty"`
 	Fields       []FieldDescription `json:"fields,omitempty"`
 	SystemFields []string           `json:"system_fields,omitempty"`
+	// RecordTypes are the object's record types; a record's type is its
+	// record_type system field, chosen at create.
+	RecordTypes []RecordTypeDescription `json:"record_types,omitempty"`
+}
+
+// RecordTypeDescription is a record type as describe answers it. Default
+// marks the type records get when created without one (the type marked
+// default, else the first active one).
+type RecordTypeDescription struct {
+	Name        string                                 `json:"name"`
+	Label       string                                 `json:"label"`
+	Description string                                 `json:"description,omitempty"`
+	Default     bool                                   `json:"default"`
+	Active      bool                                   `json:"active"`
+	Picklists   map[string]metadata.RecordTypePicklist `json:"picklists,omitempty"`
 }
 
 // FieldDescription is a field as describe answers it.
 type FieldDescription struct {
-	ID       string                `json:"id"`
-	Name     string                `json:"name"`
-	Label    string                `json:"label"`
-	HelpText string                `json:"help_text,omitempty"`
-	Type     string                `json:"type"`
-	Required bool                  `json:"required"`
-	Unique   bool                  `json:"unique"`
-	ReadOnly bool                  `json:"read_only"`
-	Default  string                `json:"default,omitempty"`
-	Settings *metadata.Settings    `json:"settings,omitempty"`
-	Values   []PicklistDescription `json:"values,omitempty"`
-	Schema   map[string]any        `json:"schema"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Label    string `json:"label"`
+	HelpText string `json:"help_text,omitempty"`
+	Type     string `json:"type"`
+	Required bool   `json:"required"`
+	Unique   bool   `json:"unique"`
+	ReadOnly bool   `json:"read_only"`
+	Default  string `json:"default,omitempty"`
+	// Controller and Dependencies make a dependent picklist: the values
+	// allowed for each value of the controlling field.
+	Controller   string                `json:"controller,omitempty"`
+	Dependencies map[string][]string   `json:"dependencies,omitempty"`
+	Settings     *metadata.Settings    `json:"settings,omitempty"`
+	Values       []PicklistDescription `json:"values,omitempty"`
+	Schema       map[string]any        `json:"schema"`
 }
 
 // PicklistDescription is one picklist choice with its label.
@@ -75,7 +94,8 @@ func describeObject(o *metadata.Object, langs []string, withFields bool) ObjectD
 	if !withFields {
 		return d
 	}
-	d.SystemFields = []string{compiled.ColID, compiled.ColCreatedAt, compiled.ColCreatedBy, compiled.ColUpdatedAt, compiled.ColUpdatedBy, compiled.ColOwnerID, compiled.ColVersion}
+	d.SystemFields = []string{compiled.ColID, compiled.ColCreatedAt, compiled.ColCreatedBy, compiled.ColUpdatedAt, compiled.ColUpdatedBy, compiled.ColOwnerID, compiled.ColVersion, compiled.ColRecordType}
+	d.RecordTypes = describeRecordTypes(o, langs)
 	for _, f := range o.Fields {
 		fd := FieldDescription{
 			ID:       f.ID,
@@ -88,9 +108,12 @@ func describeObject(o *metadata.Object, langs []string, withFields bool) ObjectD
 			ReadOnly: f.IsGenerated(),
 			Default:  f.Default,
 			Schema:   f.TypeOf().JSONSchema(f),
+
+			Controller:   f.Controller,
+			Dependencies: f.Settings.Dependencies,
 		}
 		settings := f.Settings
-		settings.Values = nil
+		settings.Values, settings.Dependencies = nil, nil
 		if len(setSettingsOf(settings)) > 0 {
 			fd.Settings = &settings
 		}
@@ -100,6 +123,22 @@ func describeObject(o *metadata.Object, langs []string, withFields bool) ObjectD
 		d.Fields = append(d.Fields, fd)
 	}
 	return d
+}
+
+func describeRecordTypes(o *metadata.Object, langs []string) []RecordTypeDescription {
+	def := o.DefaultRecordType()
+	var out []RecordTypeDescription
+	for _, rt := range o.RecordTypes {
+		out = append(out, RecordTypeDescription{
+			Name:        rt.Name,
+			Label:       labelOr(rt.Label, langs, rt.Name),
+			Description: rt.Description.In(langs),
+			Default:     rt == def,
+			Active:      rt.IsActive(),
+			Picklists:   rt.Picklists,
+		})
+	}
+	return out
 }
 
 func pluralLabel(o *metadata.Object, langs []string) string {

@@ -95,6 +95,10 @@ type objectPatch struct {
 	PluralLabel *metadata.Text `json:"plural_label"`
 	Description *metadata.Text `json:"description"`
 	NameField   *string        `json:"name_field"`
+	// RecordTypes replaces the object's record types ([] removes them).
+	RecordTypes *[]*metadata.RecordType `json:"record_types"`
+	// TrackHistory replaces the list of fields whose changes are recorded.
+	TrackHistory *[]string `json:"track_history"`
 }
 
 func (s *Server) patchObject(c *fiber.Ctx) error {
@@ -137,6 +141,12 @@ func (s *Server) patchObject(c *fiber.Ctx) error {
 		}
 		if p.NameField != nil {
 			o.NameField = *p.NameField
+		}
+		if p.TrackHistory != nil {
+			o.TrackHistory = *p.TrackHistory
+		}
+		if p.RecordTypes != nil {
+			o.RecordTypes = *p.RecordTypes
 		}
 		return nil
 	})
@@ -209,19 +219,7 @@ func (s *Server) patchField(c *fiber.Ctx) error {
 			if f.Name != fieldName {
 				continue
 			}
-			doc, err := json.Marshal(f)
-			if err != nil {
-				return err
-			}
-			var merged map[string]any
-			if err := json.Unmarshal(doc, &merged); err != nil {
-				return err
-			}
-			for k, v := range patch {
-				merged[k] = v
-			}
-			delete(merged, "id")
-			body, err := json.Marshal(merged)
+			body, err := mergePatch(f, patch)
 			if err != nil {
 				return err
 			}
@@ -230,9 +228,8 @@ func (s *Server) patchField(c *fiber.Ctx) error {
 				return err
 			}
 			nf.ID = f.ID
-			if nf.Name != fieldName && o.NameField == fieldName {
-				o.NameField = nf.Name
-			}
+			// References by name follow a rename.
+			o.RenameFieldReferences(fieldName, nf.Name)
 			o.Fields[i] = nf
 			return nil
 		}
@@ -249,10 +246,16 @@ func (s *Server) deleteField(c *fiber.Ctx) error {
 		}
 		for i, f := range o.Fields {
 			if f.Name == fieldName {
-				o.Fields = append(o.Fields[:i], o.Fields[i+1:]...)
-				if o.NameField == fieldName {
-					o.NameField = ""
+				if deps := o.Dependents(fieldName); len(deps) > 0 {
+					var ps metadata.Problems
+					for _, d := range deps {
+						ps = append(ps, metadata.Problem{Path: "objects." + objName + ".fields." + d.Name + ".controller", Code: metadata.ProblemReferenced,
+							Message: fmt.Sprintf("field %q controls %q; remove that field's controller and dependencies, or delete it, first", fieldName, d.Name)})
+					}
+					return ps
 				}
+				o.Fields = append(o.Fields[:i], o.Fields[i+1:]...)
+				o.DropFieldReferences(fieldName)
 				return nil
 			}
 		}
@@ -297,4 +300,23 @@ func decodeStrict(body []byte, v any) error {
 		return problem(fiber.StatusUnprocessableEntity, CodeInvalidMetadata, "%v", err)
 	}
 	return nil
+}
+
+// mergePatch overlays the members of patch on the JSON document of doc and
+// returns the merged document without its id, to be decoded and validated
+// like a whole document.
+func mergePatch(doc any, patch map[string]any) ([]byte, error) {
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	var merged map[string]any
+	if err := json.Unmarshal(data, &merged); err != nil {
+		return nil, err
+	}
+	for k, v := range patch {
+		merged[k] = v
+	}
+	delete(merged, "id")
+	return json.Marshal(merged)
 }

@@ -90,6 +90,12 @@ func recordSchema(o *compiled.Object, langs []string, input bool) map[string]any
 	var required []string
 	for _, c := range o.Columns {
 		if c.System {
+			if c.Name == compiled.ColRecordType {
+				if s := recordTypeSchema(o.Meta, input); s != nil {
+					props[c.Name] = s
+				}
+				continue
+			}
 			if input {
 				continue
 			}
@@ -123,6 +129,31 @@ func recordSchema(o *compiled.Object, langs []string, input bool) map[string]any
 		out["required"] = required
 	}
 	return out
+}
+
+// recordTypeSchema is the schema of record_type: as read, a record type's
+// name or null (a record keeps its type's name if the type is later
+// removed); as written (at create only), the name of an active type, which
+// objects without record types do not take.
+func recordTypeSchema(o *metadata.Object, input bool) map[string]any {
+	s := map[string]any{"type": []any{"string", "null"}}
+	if !input {
+		s["readOnly"] = true
+		s["description"] = "The record's type, chosen at create; null for objects without record types."
+		return s
+	}
+	var names []any
+	for _, rt := range o.RecordTypes {
+		if rt.IsActive() {
+			names = append(names, rt.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	s["enum"] = append(names, nil)
+	s["description"] = "The record type, chosen at create (the default type when absent or null); it cannot be changed afterwards."
+	return s
 }
 
 func systemSchema(c *compiled.Column) map[string]any {
@@ -168,6 +199,13 @@ func addRecordPaths(paths map[string]any, o *compiled.Object, langs []string) {
 		"get":        op("Read a record of "+name, name, []any{queryParam("fields", "Comma-separated fields to return")}, nil, okSchema("The record; ETag is its version", ref)),
 		"patch":      op("Change a record of "+name, name, []any{headerParam("If-Match", "The ETag read; 412 when the record changed since")}, jsonBody(input), okSchema("The record", ref)),
 		"delete":     op("Delete a record of "+name, name, []any{headerParam("If-Match", "The ETag read")}, nil, map[string]any{"204": map[string]any{"description": "Deleted"}}),
+	}
+	paths[base+"/{id}/history"] = map[string]any{
+		"parameters": []any{pathParam("id", "The record's id")},
+		"get": op("Field history of a record of "+name+", newest first", name, []any{
+			queryParam("limit", "Page size, 1 to 200 (default 50)"),
+			queryParam("cursor", "next_cursor of the previous page"),
+		}, nil, okJSON("Changes of tracked fields: field, old_value, new_value, changed_by, changed_at")),
 	}
 	paths[base+"/batch"] = map[string]any{
 		"post": op("Create, update or upsert up to 200 records of "+name+" in one transaction", name, nil, jsonBody(map[string]any{

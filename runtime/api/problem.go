@@ -27,8 +27,10 @@ type Problem struct {
 
 // ProblemItem is one field's (or one metadata path's) error.
 type ProblemItem struct {
-	Index   *int   `json:"index,omitempty"`
-	Field   string `json:"field"`
+	Index *int   `json:"index,omitempty"`
+	Field string `json:"field"`
+	// Rule names the validation rule behind the error, if any.
+	Rule    string `json:"rule,omitempty"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
@@ -51,23 +53,24 @@ func problem(status int, code, format string, args ...any) *Problem {
 
 // Problem codes answered by the API.
 const (
-	CodeMalformedJSON    = "malformed_json"
-	CodeUnauthorized     = "unauthorized"
-	CodeNotFound         = "not_found"
-	CodeUnknownObject    = "unknown_object"
-	CodeUnknownField     = "unknown_field"
-	CodeValidation       = "validation_failed"
-	CodeConflict         = "conflict"
-	CodeStale            = "stale_version"
-	CodeReferenced       = "referenced"
-	CodeInvalidQuery     = "invalid_query"
-	CodeInvalidMetadata  = "invalid_metadata"
-	CodeDataLoss         = "data_loss"
-	CodeTooLarge         = "body_too_large"
-	CodeMethodNotAllowed = "method_not_allowed"
-	CodeInternal         = "internal_error"
-	CodeUnavailable      = "unavailable"
-	CodeBadRequest       = "bad_request"
+	CodeMalformedJSON     = "malformed_json"
+	CodeUnauthorized      = "unauthorized"
+	CodeNotFound          = "not_found"
+	CodeUnknownObject     = "unknown_object"
+	CodeUnknownField      = "unknown_field"
+	CodeValidation        = "validation_failed"
+	CodeConflict          = "conflict"
+	CodeStale             = "stale_version"
+	CodeReferenced        = "referenced"
+	CodeInvalidQuery      = "invalid_query"
+	CodeInvalidMetadata   = "invalid_metadata"
+	CodeInvalidExpression = "invalid_expression"
+	CodeDataLoss          = "data_loss"
+	CodeTooLarge          = "body_too_large"
+	CodeMethodNotAllowed  = "method_not_allowed"
+	CodeInternal          = "internal_error"
+	CodeUnavailable       = "unavailable"
+	CodeBadRequest        = "bad_request"
 )
 
 // toProblem maps an error from the lower layers to the problem a caller
@@ -85,7 +88,7 @@ func toProblem(c *fiber.Ctx, err error) *Problem {
 		}
 		p := problem(status, code, "%s", detail)
 		for _, fe := range ve.Errors {
-			item := ProblemItem{Field: fe.Field, Code: fe.Code, Message: fe.Message}
+			item := ProblemItem{Field: fe.Field, Rule: fe.Rule, Code: fe.Code, Message: fe.Message}
 			if c.Locals(batchLocal) != nil && fe.Index != records.WholeBatch {
 				i := fe.Index
 				item.Index = &i

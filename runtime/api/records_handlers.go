@@ -22,6 +22,7 @@ func (s *Server) routeRecords(r fiber.Router) {
 	r.Post("/objects/:object/records/batch", s.batchRecords)
 	r.Put("/objects/:object/records/by/:field/:value", s.upsertRecord)
 	r.Get("/objects/:object/records/:id", s.getRecord)
+	r.Get("/objects/:object/records/:id/history", s.recordHistory)
 	r.Patch("/objects/:object/records/:id", s.updateRecord)
 	r.Delete("/objects/:object/records/:id", s.deleteRecord)
 }
@@ -40,6 +41,11 @@ func recordJSON(obj *compiled.Object, rec records.Record, fields []string) map[s
 			v = t.UTC().Format(time.RFC3339Nano)
 		}
 		out[c.Name] = v
+	}
+	if w := rec.Warnings(); len(w) > 0 {
+		// Warnings of the write that produced the record; "_" cannot start
+		// a field name.
+		out["_warnings"] = w
 	}
 	if len(fields) == 0 {
 		for _, c := range obj.Columns {

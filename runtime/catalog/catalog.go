@@ -34,11 +34,15 @@ type Catalog struct {
 }
 
 type tenantEntry struct {
-	// change serializes metadata changes of the tenant on this node.
-	change  sync.Mutex
-	mu      sync.Mutex
-	rev     *compiled.Revision
-	checked time.Time
+	// change serializes metadata changes of the tenant on this node; load
+	// serializes reading and compiling a revision.
+	change sync.Mutex
+	load   sync.Mutex
+	// mu guards the fields below.
+	mu       sync.Mutex
+	rev      *compiled.Revision
+	checked  time.Time
+	checking bool
 }
 
 // New returns a catalog over db.
@@ -58,23 +62,61 @@ func (c *Catalog) entry(tenantID string) *tenantEntry {
 }
 
 // Current returns the tenant's current compiled revision, loading and
-// compiling it when it is not cached or has been superseded.
+// compiling it when it is not cached or has been superseded. Requests never
+// wait for the periodic check against the database: while one request checks
+// (a one-row query of the revision number), the others use the cached
+// revision.
 func (c *Catalog) Current(ctx context.Context, t store.Tenant) (*compiled.Revision, error) {
 	e := c.entry(t.ID)
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.rev != nil && c.now().Sub(e.checked) < RecheckInterval {
-		return e.rev, nil
+	rev := e.rev
+	if rev != nil && (e.checking || c.now().Sub(e.checked) < RecheckInterval) {
+		e.mu.Unlock()
+		return rev, nil
 	}
+	e.checking = rev != nil
+	e.mu.Unlock()
+	if rev != nil {
+		number, err := store.LatestRevisionNumber(ctx, c.db, t.ID)
+		if err == nil && number == rev.Number {
+			e.mu.Lock()
+			e.checked, e.checking = c.now(), false
+			e.mu.Unlock()
+			return rev, nil
+		}
+		if err != nil {
+			e.mu.Lock()
+			e.checking = false
+			e.mu.Unlock()
+			return nil, fmt.Errorf("catalog: check revision of tenant %s: %w", t.Name, err)
+		}
+	}
+	return c.reload(ctx, t, e)
+}
+
+// reload reads and compiles the tenant's newest revision.
+func (c *Catalog) reload(ctx context.Context, t store.Tenant, e *tenantEntry) (*compiled.Revision, error) {
+	e.load.Lock()
+	defer e.load.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.checking = false
+		e.mu.Unlock()
+	}()
 	info, doc, err := store.LatestRevision(ctx, c.db, t.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("catalog: load revision of tenant %s: %w", t.Name, err)
 	}
-	if e.rev != nil && e.rev.Number == info.Number {
+	e.mu.Lock()
+	cached := e.rev
+	e.mu.Unlock()
+	if cached != nil && cached.Number == info.Number {
+		e.mu.Lock()
 		e.checked = c.now()
-		return e.rev, nil
+		e.mu.Unlock()
+		return cached, nil
 	}
-	if e.rev != nil {
+	if cached != nil {
 		// Another node changed the tables.
 		c.tablesChanged()
 	}
@@ -88,7 +130,9 @@ func (c *Catalog) Current(ctx context.Context, t store.Tenant) (*compiled.Revisi
 	if err != nil {
 		return nil, err
 	}
+	e.mu.Lock()
 	e.rev, e.checked = rev, c.now()
+	e.mu.Unlock()
 	return rev, nil
 }
 
@@ -129,10 +173,7 @@ func (c *Catalog) Change(ctx context.Context, t store.Tenant, opt ChangeOptions,
 	e.change.Lock()
 	defer e.change.Unlock()
 	// Always start from the newest revision in the database.
-	e.mu.Lock()
-	e.checked = time.Time{}
-	e.mu.Unlock()
-	cur, err := c.Current(ctx, t)
+	cur, err := c.reload(ctx, t, e)
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +214,14 @@ func (c *Catalog) Change(ctx context.Context, t store.Tenant, opt ChangeOptions,
 		}
 		if err := backfill(ctx, tx, rev, plan, c.now()); err != nil {
 			return err
+		}
+		// The history of deleted objects goes with them.
+		for _, o := range cur.Model.Objects {
+			if next.ObjectByID(o.ID) == nil {
+				if err := store.DeleteObjectHistory(ctx, tx, t.ID, o.ID); err != nil {
+					return err
+				}
+			}
 		}
 		summary := opt.Summary
 		if summary == "" {

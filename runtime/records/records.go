@@ -36,8 +36,10 @@ var (
 // FieldError is one problem with one field of one record.
 type FieldError struct {
 	// Index is the record's position in a batch (0 otherwise).
-	Index   int    `json:"index,omitempty"`
-	Field   string `json:"field"`
+	Index int    `json:"index,omitempty"`
+	Field string `json:"field"`
+	// Rule names the validation rule that raised the error, if one did.
+	Rule    string `json:"rule,omitempty"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
@@ -62,6 +64,9 @@ type Actor struct {
 	// ID is the actor's id (a token's id until users exist), recorded in
 	// created_by and updated_by, and the owner of records it creates.
 	ID string
+	// Languages are the actor's preferred languages, for messages of
+	// validation rules.
+	Languages []string
 }
 
 // Service runs the record paths over one store.

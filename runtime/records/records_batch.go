@@ -39,7 +39,7 @@ func (s *Service) Upsert(ctx context.Context, rev *compiled.Revision, obj *compi
 		rec, created, err = s.upsert(ctx, tx, rev, obj, actor, col, value, input, now, 0)
 		return err
 	})
-	return rec, created, err
+	return rec, created, s.explainLookups(ctx, rev, err)
 }
 
 func (s *Service) upsert(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, actor Actor, col *compiled.Column, value string, input map[string]any, now time.Time, index int) (Record, bool, error) {
@@ -198,7 +198,7 @@ func (s *Service) Batch(ctx context.Context, rev *compiled.Revision, obj *compil
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.explainLookups(ctx, rev, err)
 	}
 	return out, nil
 }

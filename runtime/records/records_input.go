@@ -11,7 +11,9 @@ import (
 )
 
 // normalize turns decoded JSON input into canonical field values, collecting
-// every field error. System and generated columns may not be written.
+// every field error. System and generated columns may not be written, but
+// for record_type: a name (or null) that the create path checks and the
+// update path refuses unless it is the stored type (see checkPicklists).
 func normalize(obj *compiled.Object, input map[string]any, index int) (map[string]any, []FieldError) {
 	values := make(map[string]any, len(input))
 	var errs []FieldError
@@ -27,6 +29,14 @@ func normalize(obj *compiled.Object, input map[string]any, index int) (map[strin
 		case !ok:
 			errs = append(errs, FieldError{Index: index, Field: k, Code: metadata.CodeUnknownField,
 				Message: fmt.Sprintf("object %q has no field %q", obj.Meta.Name, k)})
+			continue
+		case k == compiled.ColRecordType:
+			if _, isString := v.(string); v != nil && !isString {
+				errs = append(errs, FieldError{Index: index, Field: k, Code: metadata.CodeInvalidType,
+					Message: "expected the name of a record type as a string"})
+				continue
+			}
+			values[k] = v
 			continue
 		case col.System || col.Field.IsGenerated():
 			errs = append(errs, FieldError{Index: index, Field: k, Code: metadata.CodeReadOnly,
@@ -57,15 +67,25 @@ func isBlankString(v any, col *compiled.Column) bool {
 	return col.Type.Kind != metadata.KindText
 }
 
-// applyDefaults fills the fields a new record was given no value for: the
-// field's default expression, else a picklist's default value.
+// applyDefaults settles a new record's type (the one given, else the
+// object's default type) and fills the fields it was given no value for: the
+// record type's default for a picklist it narrows, else the field's default
+// expression, else a picklist's default value. Picklist defaults that the
+// record type or a controlling value does not allow are left out.
 func applyDefaults(obj *compiled.Object, values map[string]any, now time.Time, actor Actor, index int) []FieldError {
-	var errs []FieldError
+	errs := resolveRecordType(obj, values, index)
+	rt := recordTypeOf(obj, values)
+	filled := map[string]bool{}
 	for _, col := range obj.FieldColumns() {
 		if _, given := values[col.Name]; given {
 			continue
 		}
 		f := col.Field
+		if def, ok := typeDefault(rt, f); ok {
+			values[col.Name] = def
+			filled[col.Name] = true
+			continue
+		}
 		if prog := obj.Defaults[col.Name]; prog != nil {
 			v, err := prog.Run(expression.NewVars(now, expression.User{ID: actor.ID}))
 			if err != nil {
@@ -83,14 +103,17 @@ func applyDefaults(obj *compiled.Object, values map[string]any, now time.Time, a
 				continue
 			}
 			values[col.Name] = cv
+			filled[col.Name] = true
 			continue
 		}
 		if f.Type == "picklist" {
 			if def, ok := f.DefaultPicklistValue(); ok {
 				values[col.Name] = def
+				filled[col.Name] = true
 			}
 		}
 	}
+	fitDefaults(obj, rt, values, filled)
 	return errs
 }
 

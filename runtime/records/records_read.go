@@ -109,7 +109,7 @@ func (s *Service) List(ctx context.Context, rev *compiled.Revision, obj *compile
 	}
 	sel.Columns = cols
 	if q.Filter != "" {
-		w, err := filter.Translate(q.Filter, columns{obj}, filter.Options{Dialect: rev.Dialect, Now: s.now(), User: q.User})
+		w, err := filter.Translate(q.Filter, FilterColumns(obj), filter.Options{Dialect: rev.Dialect, Now: s.now(), User: q.User})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidQuery, err)
 		}
@@ -179,7 +179,10 @@ func selectColumns(obj *compiled.Object, fields []string) ([]*compiled.Column, e
 	return obj.Columns, nil
 }
 
-// columns adapts a compiled object to the filter's column resolver.
+// FilterColumns adapts a compiled object to the filter's column resolver:
+// every field and system column may be filtered on.
+func FilterColumns(obj *compiled.Object) filter.Columns { return columns{obj} }
+
 type columns struct{ obj *compiled.Object }
 
 func (c columns) Column(name string) (filter.Column, bool) {

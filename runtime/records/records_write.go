@@ -27,7 +27,7 @@ func (s *Service) Create(ctx context.Context, rev *compiled.Revision, obj *compi
 		rec, err = s.insert(ctx, tx, rev, obj, actor, values, now, 0)
 		return err
 	})
-	return rec, err
+	return rec, s.explainLookups(ctx, rev, err)
 }
 
 // prepareCreate normalizes a new record's input, fills defaults and checks
@@ -77,7 +77,7 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 		}
 		rec[col.Name] = metadata.FormatAutoNumber(col.Field.Settings.Format, n, now)
 	}
-	if err := checkLookups(ctx, tx, rev, obj, values, index); err != nil {
+	if err := checkRecord(rev, obj, rec, nil, now, actor, index); err != nil {
 		return nil, err
 	}
 	args, err := rowArgs(rev, obj.Columns, rec)
@@ -85,7 +85,10 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 		return nil, err
 	}
 	if _, err := tx.Exec(ctx, obj.InsertSQL, args...); err != nil {
-		return nil, writeError(obj, err, index)
+		return nil, writeError(obj, values, err, index)
+	}
+	if err := writeHistory(ctx, tx, rev, obj, nil, rec, actor, now); err != nil {
+		return nil, err
 	}
 	return rec, nil
 }
@@ -111,8 +114,10 @@ func rowArgs(rev *compiled.Revision, cols []*compiled.Column, rec Record) ([]any
 }
 
 // checkLookups verifies that every lookup value written points at an
-// existing record of the target object.
-func checkLookups(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, values map[string]any, index int) error {
+// existing record of the target object. The write path does not run it up
+// front — the foreign key refuses a missing record, saving a round trip —
+// but after a foreign-key violation, to name every field concerned.
+func checkLookups(ctx context.Context, tx store.Querier, rev *compiled.Revision, obj *compiled.Object, values map[string]any, index int) error {
 	var errs []FieldError
 	for _, fk := range obj.ForeignKeys {
 		v, ok := values[fk.Column.Name]
@@ -136,7 +141,7 @@ func checkLookups(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj 
 }
 
 // writeError turns a store constraint error into field errors.
-func writeError(obj *compiled.Object, err error, index int) error {
+func writeError(obj *compiled.Object, values map[string]any, err error, index int) error {
 	var ce *store.ConstraintError
 	if !errors.As(err, &ce) {
 		return fmt.Errorf("records: write %s: %w", obj.Meta.Name, err)
@@ -152,8 +157,7 @@ func writeError(obj *compiled.Object, err error, index int) error {
 		return &ValidationError{Conflict: true, Errors: []FieldError{{Index: index, Field: field, Code: metadata.CodeUnique,
 			Message: fmt.Sprintf("another %s record already has this %s", obj.Meta.Name, field)}}}
 	case "foreign_key":
-		return &ValidationError{Errors: []FieldError{{Index: index, Field: ce.Column, Code: metadata.CodeNotFound,
-			Message: "a looked-up record does not exist"}}}
+		return &missingLookupError{obj: obj, values: values, index: index, err: err}
 	}
 	return fmt.Errorf("records: write %s: %w", obj.Meta.Name, err)
 }
@@ -172,7 +176,7 @@ func (s *Service) Update(ctx context.Context, rev *compiled.Revision, obj *compi
 		rec, err = s.update(ctx, tx, rev, obj, actor, id, values, expected, now, 0)
 		return err
 	})
-	return rec, err
+	return rec, s.explainLookups(ctx, rev, err)
 }
 
 func (s *Service) update(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, actor Actor, id string, values map[string]any, expected *int64, now time.Time, index int) (Record, error) {
@@ -191,13 +195,17 @@ func (s *Service) update(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 		// Nothing to change: the record stays as it is, version included.
 		return rec, nil
 	}
+	prior := make(Record, len(rec))
+	for k, v := range rec {
+		prior[k] = v
+	}
 	for k, v := range values {
 		rec[k] = v
 	}
 	if errs := checkRequired(obj, rec, index); len(errs) > 0 {
 		return nil, &ValidationError{Errors: errs}
 	}
-	if err := checkLookups(ctx, tx, rev, obj, values, index); err != nil {
+	if err := checkRecord(rev, obj, rec, prior, now, actor, index); err != nil {
 		return nil, err
 	}
 	rec[compiled.ColUpdatedAt] = now
@@ -211,10 +219,13 @@ func (s *Service) update(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 	args = append(args, id, old)
 	n, err := tx.Exec(ctx, obj.UpdateSQL, args...)
 	if err != nil {
-		return nil, writeError(obj, err, index)
+		return nil, writeError(obj, values, err, index)
 	}
 	if n == 0 {
 		return nil, ErrStale
+	}
+	if err := writeHistory(ctx, tx, rev, obj, prior, rec, actor, now); err != nil {
+		return nil, err
 	}
 	return rec, nil
 }
@@ -256,7 +267,7 @@ func (s *Service) Delete(ctx context.Context, rev *compiled.Revision, obj *compi
 		if n == 0 {
 			return ErrNotFound
 		}
-		return nil
+		return deleteHistory(ctx, tx, rev, obj, id)
 	})
 }
 
@@ -273,4 +284,34 @@ func referencedError(rev *compiled.Revision, obj *compiled.Object) error {
 func validID(id string) bool {
 	_, err := uuid.Parse(id)
 	return err == nil && len(id) == 36
+}
+
+// missingLookupError is a write refused by a lookup's foreign key. It is
+// explained as field errors by explainLookups once the transaction is over.
+type missingLookupError struct {
+	obj    *compiled.Object
+	values map[string]any
+	index  int
+	err    error
+}
+
+func (e *missingLookupError) Error() string {
+	return "a looked-up record does not exist: " + e.err.Error()
+}
+
+func (e *missingLookupError) Unwrap() error { return e.err }
+
+// explainLookups turns a missingLookupError into the field errors of every
+// lookup that points at no record; other errors pass through.
+func (s *Service) explainLookups(ctx context.Context, rev *compiled.Revision, err error) error {
+	var ml *missingLookupError
+	if !errors.As(err, &ml) {
+		return err
+	}
+	if verr := checkLookups(ctx, s.db, rev, ml.obj, ml.values, ml.index); verr != nil {
+		return verr
+	}
+	// The target was deleted and re-created in between: say so plainly.
+	return &ValidationError{Errors: []FieldError{{Index: ml.index, Field: "", Code: metadata.CodeNotFound,
+		Message: "a looked-up record does not exist"}}}
 }

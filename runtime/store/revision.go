@@ -59,8 +59,22 @@ func SaveRevision(ctx context.Context, tx Tx, tenantID string, info RevisionInfo
 	return nil
 }
 
-// LatestRevision returns the tenant's newest revision and its document, or
-// ErrNotFound when the tenant has none.
+// LatestRevisionNumber returns the number of the tenant's newest revision,
+// 0 when it has none: a cheap check of whether a cached revision is current.
+func LatestRevisionNumber(ctx context.Context, q Querier, tenantID string) (int, error) {
+	if !validID(tenantID) {
+		return 0, fmt.Errorf("store: latest revision number: tenant %q: %w", tenantID, ErrNotFound)
+	}
+	var n int
+	err := q.QueryRow(ctx, `SELECT coalesce(max(revision), 0) FROM metadata_revisions WHERE tenant_id = $1`, tenantID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: latest revision number: %w", err)
+	}
+	return n, nil
+}
+
+// LatestRevision returns the tenant's newest metadata revision and its
+// document; ErrNotFound when the tenant has none.
 func LatestRevision(ctx context.Context, q Querier, tenantID string) (RevisionInfo, []byte, error) {
 	if !validID(tenantID) {
 		return RevisionInfo{}, nil, fmt.Errorf("store: latest revision: tenant %q: %w", tenantID, ErrNotFound)
