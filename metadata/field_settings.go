@@ -8,7 +8,8 @@ import (
 )
 
 // settingNames are the JSON names of the Settings members, in order.
-var settingNames = []string{"max_length", "precision", "scale", "values", "target", "on_delete", "format", "start", "dependencies"}
+var settingNames = []string{"max_length", "precision", "scale", "values", "target", "on_delete", "format", "start", "dependencies",
+	"expression", "result_type", "child", "lookup", "function", "field", "filter"}
 
 // setSettings lists the settings that are set on a field.
 func setSettings(s Settings) []string {
@@ -39,6 +40,14 @@ func setSettings(s Settings) []string {
 	}
 	if s.Dependencies != nil {
 		out = append(out, "dependencies")
+	}
+	for _, named := range []struct {
+		name, value string
+	}{{"expression", s.Expression}, {"result_type", s.ResultType}, {"child", s.Child}, {"lookup", s.Lookup},
+		{"function", s.Function}, {"field", s.Field}, {"filter", s.Filter}} {
+		if named.value != "" {
+			out = append(out, named.name)
+		}
 	}
 	return out
 }

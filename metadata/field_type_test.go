@@ -63,6 +63,13 @@ var settingSamples = map[string]func(*Settings){
 	"dependencies": func(s *Settings) {
 		s.Dependencies = map[string][]string{"x": {"y"}}
 	},
+	"expression":  func(s *Settings) { s.Expression = "1 + 1" },
+	"result_type": func(s *Settings) { s.ResultType = "number" },
+	"child":       func(s *Settings) { s.Child = "line" },
+	"lookup":      func(s *Settings) { s.Lookup = "order" },
+	"function":    func(s *Settings) { s.Function = "sum" },
+	"field":       func(s *Settings) { s.Field = "amount" },
+	"filter":      func(s *Settings) { s.Filter = "true" },
 }
 
 // wrongJSON are values of each JSON type, as decoded from JSON.

@@ -126,6 +126,20 @@ type Settings struct {
 	// "false" for a boolean) to the values of a dependent picklist allowed
 	// with it.
 	Dependencies map[string][]string `json:"dependencies,omitempty"`
+	// Expression is a formula field's expression over the record and the
+	// records it looks up (account.industry); ResultType is the type of its
+	// value: text, number, currency, percent, date, datetime or boolean.
+	Expression string `json:"expression,omitempty"`
+	ResultType string `json:"result_type,omitempty"`
+	// Child, Lookup, Function, Field and Filter define a roll-up summary:
+	// Function (count, sum, min, max) of Field over the records of object
+	// Child whose lookup field Lookup points at this record, counting only
+	// those for which the expression Filter is true.
+	Child    string `json:"child,omitempty"`
+	Lookup   string `json:"lookup,omitempty"`
+	Function string `json:"function,omitempty"`
+	Field    string `json:"field,omitempty"`
+	Filter   string `json:"filter,omitempty"`
 }
 
 // PicklistValue is one choice of a picklist.
