@@ -85,7 +85,7 @@ func plainError(err error) *Error { return &Error{Message: err.Error(), err: err
 
 // fromFileError converts a bound expr error.
 func fromFileError(fe *file.Error, wrapped error) *Error {
-	e := &Error{Message: fe.Message, Snippet: fe.Snippet, err: wrapped}
+	e := &Error{Message: plainTypes.Replace(fe.Message), Snippet: fe.Snippet, err: wrapped}
 	if fe.Snippet != "" {
 		e.Line, e.Column = fe.Line, fe.Column+1
 	}
@@ -111,3 +111,14 @@ func asError(err error) *Error {
 	}
 	return plainError(err)
 }
+
+// plainTypes names Go types in expr-lang's messages the way implementers
+// know them: "mismatched types number and text", not "decimal.Decimal and
+// string".
+var plainTypes = strings.NewReplacer(
+	"decimal.Decimal", "number",
+	"time.Time", "date",
+	"[]string", "list",
+	"expression.User", "user",
+	"*expression.recordState", "record",
+)

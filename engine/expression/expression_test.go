@@ -86,17 +86,17 @@ func TestCompileErrors(t *testing.T) {
 		{`"abc`, nil, "literal not terminated (1:5)\n | \"abc\n | ....^"},
 		{"1 +\n  nope", nil, "unknown name nope (2:3)\n |   nope\n | ..^"},
 		{"amount", nil, "unknown name amount (1:1)\n | amount\n | ^"},
-		{`amount + "x"`, NewEnv(deal()), "invalid operation: + (mismatched types decimal.Decimal and string) (1:8)\n | amount + \"x\"\n | .......^"},
+		{`amount + "x"`, NewEnv(deal()), "invalid operation: + (mismatched types number and string) (1:8)\n | amount + \"x\"\n | .......^"},
 		{`name > 1`, NewEnv(deal()), "invalid operation: > (mismatched types string and int) (1:6)\n | name > 1\n | .....^"},
-		{`amount ** 2`, NewEnv(deal()), "invalid operation: ** (mismatched types decimal.Decimal and int) (1:8)\n | amount ** 2\n | .......^"},
-		{`$now > 1`, nil, "invalid operation: > (mismatched types time.Time and int) (1:6)\n | $now > 1\n | .....^"},
-		{`$user.nope`, nil, "type expression.User has no field nope (1:7)\n | $user.nope\n | ......^"},
+		{`amount ** 2`, NewEnv(deal()), "invalid operation: ** (mismatched types number and int) (1:8)\n | amount ** 2\n | .......^"},
+		{`$now > 1`, nil, "invalid operation: > (mismatched types date and int) (1:6)\n | $now > 1\n | .....^"},
+		{`$user.nope`, nil, "type user has no field nope (1:7)\n | $user.nope\n | ......^"},
 		{`upper(1)`, nil, "cannot use int as argument (type string) to call upper  (1:7)\n | upper(1)\n | ......^"},
 		{`name matches "("`, NewEnv(deal()), "error parsing regexp: missing closing ): `(` (1:6)\n | name matches \"(\"\n | .....^"},
 		// Refused by the patcher.
 		{`amount.Shift(100)`, NewEnv(deal()), "a decimal has no field or method Shift (1:8)\n | amount.Shift(100)\n | .......^"},
 		{`$env.amount`, NewEnv(deal()), "unknown name $env (1:1)\n | $env.amount\n | ^"},
-		{`$now.Format("2006")`, nil, "method Format of time.Time is not available (1:6)\n | $now.Format(\"2006\")\n | .....^"},
+		{`$now.Format("2006")`, nil, "method Format of date is not available (1:6)\n | $now.Format(\"2006\")\n | .....^"},
 		{`let f = $now.Year; f()`, nil, "f is not a function (1:20)\n | let f = $now.Year; f()\n | ...................^"},
 		{`first([$now]).Year()`, nil, "only methods of dates and durations can be called (1:15)\n | first([$now]).Year()\n | ..............^"},
 		{`sortBy([3, 1], #)`, nil, "function sortBy is not available (1:1)\n | sortBy([3, 1], #)\n | ^"},
@@ -282,7 +282,7 @@ func TestNil(t *testing.T) {
 	require.NoError(t, err)
 	_, err = p.Run(vars)
 	require.Error(t, err)
-	assert.Equal(t, "invalid operation: <nil> + decimal.Decimal (1:8)\n | amount + 1\n | .......^", err.Error())
+	assert.Equal(t, "invalid operation: <nil> + number (1:8)\n | amount + 1\n | .......^", err.Error())
 }
 
 func TestRun(t *testing.T) {
@@ -345,7 +345,7 @@ func TestRunErrors(t *testing.T) {
 		{"let s = join(map(1..1000, \"xxxxxxxxxx\")); len(join(map(1..200, s)))", "", ErrBudget},
 		{"len(replace(join(map(1..2000, \"x\")), \"x\", join(map(1..2000, \"x\"))))", "", ErrBudget},
 		{"name matches upper(\"(\")", "error parsing regexp: missing closing ): `(` (1:6)\n | name matches upper(\"(\")\n | .....^", nil},
-		{"string(tags)", "string: cannot format []string (1:1)\n | string(tags)\n | ^", nil},
+		{"string(tags)", "string: cannot format list (1:1)\n | string(tags)\n | ^", nil},
 		{"date(\"nope\")", "invalid date nope (1:1)\n | date(\"nope\")\n | ^", nil},
 	}
 	for _, tt := range tests {

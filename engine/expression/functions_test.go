@@ -510,7 +510,7 @@ func TestFunctionCompileErrors(t *testing.T) {
 		{`ISCHANGED($now)`, "ISCHANGED(field): $now is not a field of the record (1:11)\n | ISCHANGED($now)\n | ..........^"},
 		{`PRIORVALUE($user.id)`, "PRIORVALUE(field): field must be the name of a field of the record, not an expression (1:12)\n | PRIORVALUE($user.id)\n | ...........^"},
 		{`ISCHANGED(nope)`, "unknown name nope (1:11)\n | ISCHANGED(nope)\n | ..........^"},
-		{`PRIORVALUE(amount) + "x"`, "invalid operation: + (mismatched types decimal.Decimal and string) (1:20)\n | PRIORVALUE(amount) + \"x\"\n | ...................^"},
+		{`PRIORVALUE(amount) + "x"`, "invalid operation: + (mismatched types number and string) (1:20)\n | PRIORVALUE(amount) + \"x\"\n | ...................^"},
 		{`all(tags, ISCHANGED(#))`, "ISCHANGED(field): field must be the name of a field of the record, not an expression (1:21)\n | all(tags, ISCHANGED(#))\n | ....................^"},
 
 		// REGEX patterns.

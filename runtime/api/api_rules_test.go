@@ -113,9 +113,11 @@ func TestRuleMetadata(t *testing.T) {
 		notBool := e.Do("POST", "/api/v1/objects/deal/rules", `{"name": "r1", "condition": "amount + 1", "message": "m"}`)
 		assert.Equal(t, http.StatusUnprocessableEntity, notBool.Status, notBool.String())
 
-		e.MustDo(http.StatusCreated, "POST", "/api/v1/objects/deal/rules", `{"name": "positive", "condition": "amount < 0", "message": "must be positive", "field": "amount"}`)
+		added := e.MustDo(http.StatusCreated, "POST", "/api/v1/objects/deal/rules", `{"name": "positive", "condition": "amount < 0", "message": "must be positive", "field": "amount"}`)
+		assert.Equal(t, []any{"add rule deal.positive"}, added["changes"], "the revision says what changed")
 		assert.Equal(t, http.StatusUnprocessableEntity, e.Do("POST", "/api/v1/objects/deal/records", `{"amount": -1}`).Status)
-		e.MustDo(http.StatusOK, "PATCH", "/api/v1/objects/deal/rules/positive", `{"active": false}`)
+		changed := e.MustDo(http.StatusOK, "PATCH", "/api/v1/objects/deal/rules/positive", `{"active": false}`)
+		assert.Equal(t, []any{"change rule deal.positive"}, changed["changes"])
 		e.MustDo(http.StatusCreated, "POST", "/api/v1/objects/deal/records", `{"amount": -1}`)
 		e.MustDo(http.StatusOK, "DELETE", "/api/v1/objects/deal/rules/positive", nil)
 		assert.Equal(t, http.StatusNotFound, e.Do("DELETE", "/api/v1/objects/deal/rules/positive", nil).Status)

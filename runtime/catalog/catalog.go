@@ -189,6 +189,7 @@ func (c *Catalog) Change(ctx context.Context, t store.Tenant, opt ChangeOptions,
 	if len(ps) > 0 {
 		return nil, ps
 	}
+	changes := describeChanges(plan.Changes, cur.Model, next)
 	rev, err := compile(c.db, t, cur.Number+1, next)
 	if err != nil {
 		return nil, err
@@ -225,14 +226,14 @@ func (c *Catalog) Change(ctx context.Context, t store.Tenant, opt ChangeOptions,
 		}
 		summary := opt.Summary
 		if summary == "" {
-			summary = joinChanges(plan.Changes)
+			summary = joinChanges(changes)
 		}
 		return store.SaveRevision(ctx, tx, t.ID, store.RevisionInfo{
 			Number: cur.Number + 1, CreatedAt: c.now().UTC(), CreatedBy: opt.Actor, Summary: summary,
 		}, doc)
 	})
 	if errors.Is(err, errDryRun) {
-		return &Result{Revision: cur, Changes: plan.Changes}, nil
+		return &Result{Revision: cur, Changes: changes}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -241,8 +242,8 @@ func (c *Catalog) Change(ctx context.Context, t store.Tenant, opt ChangeOptions,
 	e.mu.Lock()
 	e.rev, e.checked = rev, c.now()
 	e.mu.Unlock()
-	slog.InfoContext(ctx, "metadata changed", "tenant", t.Name, "revision", rev.Number, "changes", plan.Changes)
-	return &Result{Revision: rev, Changes: plan.Changes}, nil
+	slog.InfoContext(ctx, "metadata changed", "tenant", t.Name, "revision", rev.Number, "changes", changes)
+	return &Result{Revision: rev, Changes: changes}, nil
 }
 
 var errDryRun = errors.New("dry run")
