@@ -193,3 +193,21 @@ func (f *Field) IsGenerated() bool {
 	g, ok := f.TypeOf().(Generated)
 	return ok && g.Generated()
 }
+
+// Computed is implemented by generated field types whose values are those
+// of another field type (a formula holds values of its result type): the
+// field that describes them.
+type Computed interface {
+	ResultField(f *Field) *Field
+}
+
+// ValueField returns the field that describes f's stored values: for a
+// computed field a field of its result type, else f itself. Code that
+// compares values with a field (filters, cursors) normalizes them through
+// it, since a generated field's own type refuses every value.
+func (f *Field) ValueField() *Field {
+	if c, ok := f.TypeOf().(Computed); ok {
+		return c.ResultField(f)
+	}
+	return f
+}

@@ -45,6 +45,8 @@ var conformanceCases = map[string]conformance{
 	"lookup": {Field{Type: "lookup", Settings: Settings{Target: "account"}},
 		"7C9E6679-7425-40DE-944B-E07FC1F90AE7", []string{"target", "on_delete"}},
 	"auto_number": {Field{Type: "auto_number", Settings: Settings{Format: "INV-{0000}"}}, nil, []string{"format", "start"}},
+	"formula": {Field{Type: "formula", Settings: Settings{Expression: "1 + 1", ResultType: "number"}}, nil,
+		[]string{"expression", "result_type", "precision", "scale"}},
 }
 
 // conformanceModel holds the objects the minimal fields refer to.

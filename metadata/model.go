@@ -101,6 +101,9 @@ type Field struct {
 	// values per controlling value are Settings.Dependencies.
 	Controller string   `json:"controller,omitempty"`
 	Settings   Settings `json:"settings,omitzero"`
+	// rollup is a roll-up's kind and scale, worked out from its child field
+	// by Model.ResolveRollups; never part of a document.
+	rollup rollupShape
 }
 
 // Settings are the type-specific settings of a field. Each field type reads

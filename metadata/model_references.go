@@ -1,5 +1,7 @@
 package metadata
 
+import "fmt"
+
 // RenameFieldReferences makes the object's references to the field called
 // old name it by its new name: the name field, dependent picklists'
 // controller, record types' picklists, tracked history and the fields
@@ -54,4 +56,64 @@ func (o *Object) DropFieldReferences(name string) {
 		}
 		o.TrackHistory = kept
 	}
+}
+
+// FollowRollupReferences brings the roll-ups of m, the next revision of a
+// model, in step with changes made since prev, matching objects and fields
+// by stable id: a child object or a child field (its lookup or summarized
+// field) that was renamed is named by its new name, and one that was deleted
+// is refused with a problem naming the roll-up that uses it. Names that
+// still resolve in m are left alone. The filter is an expression and is not
+// rewritten: compiling it reports a field it reads that is gone.
+func (m *Model) FollowRollupReferences(prev *Model) Problems {
+	if prev == nil {
+		return nil
+	}
+	var ps Problems
+	for _, o := range m.Objects {
+		for _, f := range o.Fields {
+			if f.Type != "rollup" || f.Settings.Child == "" {
+				continue
+			}
+			path := "objects." + o.Name + ".fields." + f.Name + ".settings."
+			use := fmt.Sprintf("rollup %s.%s", o.Name, f.Name)
+			child := m.Object(f.Settings.Child)
+			if child == nil {
+				was := prev.Object(f.Settings.Child)
+				if was == nil {
+					continue // never existed: Validate reports it
+				}
+				child = m.ObjectByID(was.ID)
+				if child == nil {
+					ps = append(ps, problemf(path+"child", ProblemReferenced,
+						"object %q is summarized by %s; delete or change that rollup first", was.Name, use))
+					continue
+				}
+				f.Settings.Child = child.Name
+			}
+			before := prev.ObjectByID(child.ID)
+			if before == nil {
+				continue
+			}
+			for _, ref := range []struct {
+				setting string
+				name    *string
+			}{{"lookup", &f.Settings.Lookup}, {"field", &f.Settings.Field}} {
+				if *ref.name == "" || child.Field(*ref.name) != nil {
+					continue
+				}
+				was := before.Field(*ref.name)
+				if was == nil {
+					continue
+				}
+				if now := child.FieldByID(was.ID); now != nil {
+					*ref.name = now.Name
+					continue
+				}
+				ps = append(ps, problemf(path+ref.setting, ProblemReferenced,
+					"field %s.%s is the %s of %s; delete or change that rollup first", child.Name, was.Name, ref.setting, use))
+			}
+		}
+	}
+	return ps
 }

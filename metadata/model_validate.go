@@ -79,8 +79,12 @@ type ExpressionChecker interface {
 // Validate runs every semantic check on the model and returns all problems
 // found: names, duplicates, field types and their settings, lookup targets,
 // the name field, picklist controllers and record types, and (when check
-// is not nil) every expression.
+// is not nil) every expression, formulas included when check is a
+// FormulaChecker (cycles of formulas are refused then). It resolves the
+// model's roll-ups first (ResolveRollups), so that their kinds are known to
+// every check.
 func Validate(m *Model, check ExpressionChecker) Problems {
+	m.ResolveRollups()
 	var ps Problems
 	seenObj := map[string]bool{}
 	seenObjID := map[string]bool{}
@@ -98,6 +102,9 @@ func Validate(m *Model, check ExpressionChecker) Problems {
 			seenObjID[o.ID] = true
 		}
 		ps = append(ps, validateObject(m, o, opath, check)...)
+	}
+	if check != nil {
+		ps = append(ps, validateFormulas(m, check)...)
 	}
 	return ps
 }

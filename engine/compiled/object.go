@@ -96,7 +96,10 @@ type Object struct {
 	// InsertSQL inserts every column; its arguments are in column order.
 	InsertSQL string
 	// SelectByIDSQL selects one row by id; SelectByIDForUpdateSQL also
-	// locks it on PostgreSQL.
+	// locks it on PostgreSQL, FOR NO KEY UPDATE: the id never changes, and
+	// the key-share lock that the foreign key of a record pointing at it
+	// takes must not wait (a writer holding a record while it recomputes
+	// the formulas of records pointing at it would deadlock with them).
 	SelectByIDSQL, SelectByIDForUpdateSQL string
 	// UpdateSQL writes every column but id, created_* and record_type
 	// (fixed at create): arguments are the field columns in order, then
@@ -112,6 +115,11 @@ type Object struct {
 	// Rules are the active validation rules with their compiled conditions,
 	// in definition order.
 	Rules []*Rule
+	// Rollups are the roll-up summaries the object holds and feeds.
+	Rollups Rollups
+	// FormulaPlan holds the formulas, the lookup paths that expressions on
+	// the object read, and the records that read the object's (formula.go).
+	FormulaPlan
 }
 
 // Rule is a compiled validation rule.
@@ -225,7 +233,7 @@ func (o *Object) buildSQL(d dialect.Dialect) {
 	o.SelectByIDSQL = fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", o.SelectList, o.Table, dialect.Quote(ColID), d.Placeholder(1))
 	o.SelectByIDForUpdateSQL = o.SelectByIDSQL
 	if d.Name() == "postgres" {
-		o.SelectByIDForUpdateSQL += " FOR UPDATE"
+		o.SelectByIDForUpdateSQL += " FOR NO KEY UPDATE"
 	}
 	var sets []string
 	n := 0
@@ -258,10 +266,14 @@ type Revision struct {
 }
 
 // Compile compiles a whole model of a tenant: every object and every
-// expression. The model must have passed metadata.Validate; an expression
-// that does not compile is an error.
+// expression, the formulas and their lookup paths (formula.go), and the
+// roll-ups (see rollup.go; it resolves the model's roll-ups first). The
+// model must have passed metadata.Validate; an expression that does not
+// compile is an error, and roll-up filters that do not translate to SQL are
+// metadata.Problems located at each filter.
 func Compile(d dialect.Dialect, tenantID, schema string, number int, m *metadata.Model) (*Revision, error) {
 	r := &Revision{TenantID: tenantID, Number: number, Model: m, Dialect: d, Schema: schema, objects: map[string]*Object{}}
+	m.ResolveRollups()
 	defaults := expression.DefaultsEnv()
 	for _, o := range m.Objects {
 		co := CompileObject(d, schema, o)
@@ -276,7 +288,7 @@ func Compile(d dialect.Dialect, tenantID, schema string, number int, m *metadata
 			co.Defaults[f.Name] = p
 		}
 		if len(o.Rules) > 0 {
-			env := expression.NewEnv(o)
+			env := expression.NewModelEnv(m, o)
 			for _, r := range o.Rules {
 				if !r.IsActive() {
 					continue
@@ -292,6 +304,12 @@ func Compile(d dialect.Dialect, tenantID, schema string, number int, m *metadata
 		r.ordered = append(r.ordered, co)
 	}
 	sort.Slice(r.ordered, func(i, j int) bool { return r.ordered[i].Meta.Name < r.ordered[j].Meta.Name })
+	if err := r.compileFormulas(); err != nil {
+		return nil, err
+	}
+	if err := r.compileRollups(); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

@@ -299,7 +299,7 @@ func TestCompileObjectSQL(t *testing.T) {
 			d:          postgres,
 			insert:     `INSERT INTO "t_acme"."account" (` + sys + `, "name", "amount") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			selectByID: `SELECT ` + sys + `, "name", "amount" FROM "t_acme"."account" WHERE "id" = $1`,
-			forUpdate:  `SELECT ` + sys + `, "name", "amount" FROM "t_acme"."account" WHERE "id" = $1 FOR UPDATE`,
+			forUpdate:  `SELECT ` + sys + `, "name", "amount" FROM "t_acme"."account" WHERE "id" = $1 FOR NO KEY UPDATE`,
 			update:     `UPDATE "t_acme"."account" SET "name" = $1, "amount" = $2, "updated_at" = $3, "updated_by" = $4, "owner_id" = $5, "version" = $6 WHERE "id" = $7 AND "version" = $8`,
 			del:        `DELETE FROM "t_acme"."account" WHERE "id" = $1`,
 			count:      `SELECT count(*) FROM "t_acme"."account"`,

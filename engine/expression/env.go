@@ -50,6 +50,13 @@ type Env struct {
 	// zero holds a zero value of each variable's type: expr-lang reads the
 	// types of a map environment from its values.
 	zero map[string]any
+	// model and object resolve lookup paths (paths.go); formula refuses
+	// what formulas may not use; paths are the path variables of one
+	// compilation, by name.
+	model   *metadata.Model
+	object  *metadata.Object
+	formula bool
+	paths   map[string]reflect.Type
 }
 
 // NewEnv returns the environment of expressions on records of o (validation

@@ -30,6 +30,9 @@ var (
 	// ErrNotCondition is returned by RunCondition when a condition's value
 	// is not a boolean.
 	ErrNotCondition = errors.New("not a condition")
+	// ErrNotFormulaResult is returned by Checker.CheckFormula when a
+	// formula's value cannot be of its result type.
+	ErrNotFormulaResult = errors.New("not of the formula's result type")
 )
 
 // Error is a compile or run error of an expression, located in its source.

@@ -62,6 +62,8 @@ type Program struct {
 	out     reflect.Type
 	metered bool
 	vms     sync.Pool
+	// paths and fields are what an expression on a record reads (paths.go).
+	paths, fields []string
 }
 
 // Compile compiles src in env. Every error is an *Error located in src,
@@ -80,10 +82,22 @@ func Compile(src string, env *Env) (*Program, error) {
 	if env == nil {
 		env = DefaultsEnv()
 	}
+	var paths *pathPatcher
+	if env.object != nil {
+		var err error
+		if env, paths, err = env.withPaths(src); err != nil {
+			return nil, err
+		}
+	}
 	p := &patcher{env: env}
-	opts := make([]expr.Option, 0, len(baseOptions)+4)
+	opts := make([]expr.Option, 0, len(baseOptions)+5)
 	opts = append(opts, baseOptions...)
-	opts = append(opts, expr.Env(env.zero), expr.MaxNodes(MaxNodes), expr.Patch(p), expr.Patch(retype{}))
+	opts = append(opts, expr.Env(env.zero), expr.MaxNodes(MaxNodes))
+	if paths != nil {
+		// First: the type checks between patchers must see the paths.
+		opts = append(opts, expr.Patch(paths))
+	}
+	opts = append(opts, expr.Patch(p), expr.Patch(retype{}))
 	program, err := compile(src, opts)
 	if err != nil {
 		e := asError(err)
@@ -94,12 +108,16 @@ func Compile(src string, env *Env) (*Program, error) {
 	if p.err != nil {
 		return nil, fromFileError(p.err.Bind(file.NewSource(src)), nil)
 	}
-	return &Program{
+	prog := &Program{
 		source:  src,
 		program: program,
 		out:     program.Node().Type(),
 		metered: p.metered,
-	}, nil
+	}
+	if env.object != nil {
+		prog.paths, prog.fields = env.reads(program.Node())
+	}
+	return prog, nil
 }
 
 // compile calls expr-lang, turning a panic of its compiler into an error.

@@ -83,6 +83,9 @@ func (p *patcher) fieldArg(f *crmFunc, prm param, arg ast.Node) string {
 	if !ok {
 		return fmt.Sprintf("%s: %s must be the name of a field of the record, not an expression", f.signature(), prm.name)
 	}
+	if p.env.paths[id.Value] != nil {
+		return fmt.Sprintf("%s: %s is a field of a looked-up record; %s reads the record's own fields only", f.signature(), id.Value, f.name)
+	}
 	if _, known := p.env.Lookup(id.Value); known && !strings.HasPrefix(id.Value, "$") {
 		return ""
 	}

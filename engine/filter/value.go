@@ -302,6 +302,11 @@ func normalize(f *metadata.Field, v any) (out any, ve *metadata.ValueError) {
 	if !ok {
 		return nil, metadata.Invalid(metadata.CodeInvalidType, "field type %q is not registered", f.Type)
 	}
+	if _, computed := ft.(metadata.Computed); computed {
+		// A formula is compared as a value of its result type.
+		f = f.ValueField()
+		ft = f.TypeOf()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			out, ve = nil, metadata.Invalid(metadata.CodeInvalidType, "value could not be converted")

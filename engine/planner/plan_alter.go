@@ -252,6 +252,12 @@ func (b *builder) fieldChange(oldObj, newObj *compiled.Object, oc, nc *compiled.
 	if nf.Type == "auto_number" && of.Type != "auto_number" {
 		b.problem(path+".type", metadata.ProblemUnsupported, "field %q cannot become an auto-number; add a new auto-number field instead", nc.Name)
 	}
+	if nf.Type == "formula" {
+		return b.formulaChange(newObj, ch, path)
+	}
+	if nf.Type == "rollup" {
+		return b.rollupChange(newObj, ch, path)
+	}
 	if oc.Type.Kind != nc.Type.Kind || (of.Type == "lookup") != (nf.Type == "lookup") ||
 		(nf.Type == "lookup" && !b.sameTarget(of, nf)) {
 		ch.recreate = true
@@ -295,6 +301,29 @@ func (b *builder) fieldChange(oldObj, newObj *compiled.Object, oc, nc *compiled.
 				return fmt.Sprintf("field %q cannot become unique: %d values occur in more than one record", nc.Name, n)
 			},
 		})
+	}
+	return ch
+}
+
+// formulaChange plans a formula field present in both revisions. Its values
+// are computed again for every record after the change (by the runtime), so
+// they are never checked: a new result type, precision or scale makes a new
+// column. A field of another type cannot become a formula (its values
+// would be lost).
+func (b *builder) formulaChange(newObj *compiled.Object, ch *fieldChange, path string) *fieldChange {
+	of, nf := ch.old.Field, ch.new.Field
+	name := newObj.Meta.Name + "." + ch.new.Name
+	switch {
+	case of.Type != "formula":
+		b.problem(path+".type", metadata.ProblemUnsupported, "field %q cannot become a formula; add a new formula field instead", ch.new.Name)
+	case of.Settings.ResultType != nf.Settings.ResultType:
+		ch.recreate = true
+		b.change("change formula %s from result type %s to %s, computing it again for every record", name, of.Settings.ResultType, nf.Settings.ResultType)
+	case ch.old.Type != ch.new.Type:
+		ch.recreate = true
+		b.change("change formula %s to precision %d, scale %d, computing it again for every record", name, ch.new.Type.Precision, ch.new.Type.Scale)
+	case of.Settings.Expression != nf.Settings.Expression:
+		b.change("compute formula %s again for every record", name)
 	}
 	return ch
 }

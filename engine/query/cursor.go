@@ -93,7 +93,8 @@ func DecodeCursor(s, spec string, keys []Sort) (*Cursor, error) {
 // canonical converts a JSON value back to the column's canonical value.
 func canonical(c *compiled.Column, v any) (any, error) {
 	if c.Field != nil && c.Type.Kind != metadata.KindText && c.Type.Kind != metadata.KindID {
-		out, verr := c.Field.TypeOf().Normalize(c.Field, v)
+		f := c.Field.ValueField() // a formula's values are of its result type
+		out, verr := f.TypeOf().Normalize(f, v)
 		if verr != nil {
 			return nil, verr
 		}
