@@ -1,6 +1,7 @@
 // Package migrations holds the SQL of Mosaic's system tables (tenants,
-// tokens, metadata revisions, counters), one folder per dialect, applied in
-// order by runtime/store with goose.
+// users, tokens, sessions, the audit log, metadata revisions, counters,
+// field history), one folder per dialect, applied in order by runtime/store
+// with goose.
 package migrations
 
 import "embed"

@@ -12,9 +12,11 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/mosaic-paas/mosaic/runtime/auth"
 	"github.com/mosaic-paas/mosaic/runtime/server"
 	"github.com/mosaic-paas/mosaic/runtime/store"
 )
@@ -23,10 +25,18 @@ const usage = `Mosaic — metadata-driven business objects and workflows.
 
 Usage:
   mosaic serve  [--addr 127.0.0.1:8080] [store flags]   run the server
+                [--session-idle 8h] [--session-lifetime 168h]
+                [--trusted-proxies 10.0.0.1,10.1.0.0/16] [--proxy-header X-Forwarded-For]
   mosaic migrate [store flags]                          apply system migrations
-  mosaic tenant create NAME [store flags]               create a tenant and print its API token
+  mosaic tenant create NAME [store flags]               create a tenant and its administrator
+                                                        (admin@localhost), print the admin's API token
   mosaic tenant list [store flags]                      list tenants
-  mosaic tenant token NAME [--name N] [store flags]     create another API token for a tenant
+  mosaic tenant token NAME [--name N] [store flags]     create another API token of the tenant's administrator
+  mosaic user create TENANT EMAIL [--name N] [--role R] [--manager EMAIL] [--no-password] [store flags]
+                                                        create a user; the password is read from the terminal
+                                                        (not echoed) or the first line of standard input
+  mosaic user password TENANT EMAIL [store flags]       set a user's password (read likewise)
+  mosaic user list TENANT [store flags]                 list a tenant's users
 
 Store flags:
   --data-dir DIR        embedded SQLite data folder (default ./mosaic-data)
@@ -34,13 +44,13 @@ Store flags:
 `
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "mosaic:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, out io.Writer) error {
+func run(args []string, in io.Reader, out io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(out, usage)
 		return errors.New("a command is required")
@@ -52,6 +62,8 @@ func run(args []string, out io.Writer) error {
 		return migrate(args[1:], out)
 	case "tenant":
 		return tenant(args[1:], out)
+	case "user":
+		return user(args[1:], in, out)
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage)
 		return nil
@@ -73,6 +85,10 @@ func serve(args []string, out io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	bodyLimit := fs.Int("max-body", 4<<20, "largest request body in bytes")
+	idle := fs.Duration("session-idle", auth.DefaultSessionIdle, "a session unused this long ends")
+	lifetime := fs.Duration("session-lifetime", auth.DefaultSessionLifetime, "a session ends this long after sign-in")
+	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-Proto and --proxy-header are believed")
+	proxyHeader := fs.String("proxy-header", "", "the header in which trusted proxies give the client's address (X-Forwarded-For)")
 	cfg := storeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -83,6 +99,13 @@ func serve(args []string, out io.Writer) error {
 	defer stop()
 	sc := server.Config{Addr: *addr, Store: *cfg, Out: out, ShutdownTimeout: *shutdown}
 	sc.API.BodyLimit = *bodyLimit
+	sc.API.Auth.SessionIdle, sc.API.Auth.SessionLifetime = *idle, *lifetime
+	sc.API.ProxyHeader = *proxyHeader
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			sc.API.TrustedProxies = append(sc.API.TrustedProxies, p)
+		}
+	}
 	return server.Run(ctx, sc)
 }
 
@@ -122,15 +145,13 @@ func tenant(args []string, out io.Writer) error {
 		if fs.NArg() != 1 {
 			return errors.New("tenant create: give the tenant's name")
 		}
-		t, err := store.CreateTenant(ctx, db, fs.Arg(0))
+		setup, err := auth.SetUpTenant(ctx, db, fs.Arg(0), *tokenName, cli)
 		if err != nil {
 			return err
 		}
-		token, _, err := store.CreateToken(ctx, db, t.ID, *tokenName)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "tenant %s created\nAPI token (shown once): %s\n", t.Name, token)
+		fmt.Fprintf(out, "tenant %s created, with the administrator %s (no password yet)\n", setup.Tenant.Name, setup.Admin.Email)
+		fmt.Fprintf(out, "API token of %s (shown once): %s\n", setup.Admin.Email, setup.Token)
+		fmt.Fprintf(out, "set the administrator's password with: mosaic user password %s %s\n", setup.Tenant.Name, setup.Admin.Email)
 	case "list":
 		ts, err := store.ListTenants(ctx, db)
 		if err != nil {
@@ -147,11 +168,15 @@ func tenant(args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		token, _, err := store.CreateToken(ctx, db, t.ID, *tokenName)
+		admin, _, err := store.EnsureAdmin(ctx, db, t.ID)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "API token for %s (shown once): %s\n", t.Name, token)
+		token, _, err := auth.New(db, auth.Config{}).CreateToken(ctx, t.ID, admin.ID, auth.TokenInput{Name: *tokenName}, cli)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "API token of %s for %s (shown once): %s\n", admin.Email, t.Name, token)
 	default:
 		return fmt.Errorf("tenant: unknown subcommand %q", args[0])
 	}

@@ -1,12 +1,14 @@
 // Package api is Mosaic's REST API over fiber: describe, metadata admin,
-// records, and the OpenAPI document generated from a tenant's metadata.
-// Every failure is answered as application/problem+json.
+// records, the OpenAPI document generated from a tenant's metadata, and
+// identity (sign-in, users, tokens, the audit log). Every failure is
+// answered as application/problem+json.
 package api
 
 import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/mosaic-paas/mosaic/engine/compiled"
 	"github.com/mosaic-paas/mosaic/metadata"
+	"github.com/mosaic-paas/mosaic/runtime/auth"
 	"github.com/mosaic-paas/mosaic/runtime/catalog"
 	"github.com/mosaic-paas/mosaic/runtime/records"
 	"github.com/mosaic-paas/mosaic/runtime/store"
@@ -34,6 +37,16 @@ type Config struct {
 	// is checked against the store again (default 10s): the longest a
 	// revoked token keeps working on another node.
 	TokenCacheTTL time.Duration
+	// Auth configures sessions, sign-in limits and password hashing.
+	Auth auth.Config
+	// TrustedProxies are the addresses (or CIDR ranges) of reverse proxies
+	// whose X-Forwarded-Proto, and ProxyHeader, are believed. With none,
+	// a request is over TLS only if it reached Mosaic over TLS, and the
+	// client's address is the connection's.
+	TrustedProxies []string
+	// ProxyHeader names the header a trusted proxy puts the client's
+	// address in ("X-Forwarded-For"); "" to use the connection's.
+	ProxyHeader string
 }
 
 // Server holds what the handlers need.
@@ -41,17 +54,23 @@ type Server struct {
 	db      store.DB
 	catalog *catalog.Catalog
 	records *records.Service
+	auth    *auth.Service
 	cfg     Config
 
-	tokensMu sync.Mutex
-	tokens   map[[32]byte]cachedToken
+	// identities caches resolved credentials (tokens and sessions) by the
+	// SHA-256 of the credential, for TokenCacheTTL at most.
+	identitiesMu sync.Mutex
+	identities   map[[32]byte]cachedIdentity
 }
 
-type cachedToken struct {
-	tenant  store.Tenant
-	token   store.Token
-	expires time.Time
+type cachedIdentity struct {
+	identity auth.Identity
+	expires  time.Time
 }
+
+// maxCachedIdentities bounds the credential cache; past it the cache starts
+// over.
+const maxCachedIdentities = 10000
 
 // New builds the API over a store.
 func New(db store.DB, cat *catalog.Catalog, cfg Config) *Server {
@@ -61,8 +80,12 @@ func New(db store.DB, cat *catalog.Catalog, cfg Config) *Server {
 	if cfg.TokenCacheTTL <= 0 {
 		cfg.TokenCacheTTL = 10 * time.Second
 	}
-	return &Server{db: db, catalog: cat, records: records.New(db), cfg: cfg, tokens: map[[32]byte]cachedToken{}}
+	return &Server{db: db, catalog: cat, records: records.New(db), auth: auth.New(db, cfg.Auth), cfg: cfg,
+		identities: map[[32]byte]cachedIdentity{}}
 }
+
+// Auth returns the identity service the API uses.
+func (s *Server) Auth() *auth.Service { return s.auth }
 
 // App returns the fiber application with every route.
 func (s *Server) App() *fiber.App {
@@ -80,10 +103,20 @@ func (s *Server) App() *fiber.App {
 		// Room for a URL carrying the longest filter (4 KiB, up to 12 KiB
 		// once escaped) besides the headers; fasthttp's default is 4 KiB.
 		ReadBufferSize: 16 << 10,
+		// Only the proxies named are believed about the scheme and the
+		// client's address (see Config.TrustedProxies).
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          s.cfg.TrustedProxies,
+		ProxyHeader:             s.cfg.ProxyHeader,
 	})
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", s.ready)
+	// Signing in needs no credentials: registered before the group, whose
+	// middleware would otherwise require them.
+	app.Post("/api/v1/auth/sign-in", s.signIn)
 	v1 := app.Group("/api/v1", s.authenticate)
+	s.routeAuth(v1)
+	s.routeAudit(v1)
 	s.routeMetadata(v1)
 	s.routeRules(v1)
 	s.routeRecords(v1)
@@ -104,49 +137,97 @@ func (s *Server) ready(c *fiber.Ctx) error {
 }
 
 const (
-	tenantLocal = "mosaic.tenant"
-	tokenLocal  = "mosaic.token"
-	batchLocal  = "mosaic.batch"
+	identityLocal = "mosaic.identity"
+	batchLocal    = "mosaic.batch"
 )
 
-// authenticate requires a bearer token and puts its tenant in the context.
+// SessionCookie is the name of the cookie that carries a session.
+const SessionCookie = "mosaic_session"
+
+// CSRFHeader is the header in which a request authenticated by a session
+// cookie must send the session's CSRF token when it changes anything.
+const CSRFHeader = "X-Mosaic-CSRF"
+
+// authenticate resolves the request's credentials — a bearer token, or
+// else a session cookie — to an identity (tenant, user, token scope) and
+// puts it in the context. A session's unsafe requests must carry its CSRF
+// token; a token's requests must stay within its scope.
 func (s *Server) authenticate(c *fiber.Ctx) error {
-	auth := c.Get(fiber.HeaderAuthorization)
-	const prefix = "Bearer "
-	if len(auth) <= len(prefix) || auth[:len(prefix)] != prefix {
-		return problem(fiber.StatusUnauthorized, CodeUnauthorized, "send an API token as 'Authorization: Bearer <token>'")
-	}
-	plain := auth[len(prefix):]
-	key := sha256.Sum256([]byte(plain))
-	now := time.Now()
-	s.tokensMu.Lock()
-	ct, ok := s.tokens[key]
-	s.tokensMu.Unlock()
-	if !ok || now.After(ct.expires) {
-		tenant, tok, err := store.AuthenticateToken(c.UserContext(), s.db, plain)
-		if err != nil {
+	var (
+		id  auth.Identity
+		err error
+	)
+	if authz := c.Get(fiber.HeaderAuthorization); authz != "" || c.Cookies(SessionCookie) == "" {
+		const prefix = "Bearer "
+		if len(authz) <= len(prefix) || authz[:len(prefix)] != prefix {
+			return problem(fiber.StatusUnauthorized, CodeUnauthorized, "send an API token as 'Authorization: Bearer <token>', or sign in at POST /api/v1/auth/sign-in")
+		}
+		if id, err = s.identify(c, bearerKey(authz[len(prefix):]), authz[len(prefix):], s.auth.AuthenticateToken); err != nil {
 			if errors.Is(err, store.ErrUnauthorized) {
 				return problem(fiber.StatusUnauthorized, CodeUnauthorized, "the API token is not valid")
 			}
 			return err
 		}
-		ct = cachedToken{tenant: tenant, token: tok, expires: now.Add(s.cfg.TokenCacheTTL)}
-		s.tokensMu.Lock()
-		if len(s.tokens) > 10000 {
-			s.tokens = map[[32]byte]cachedToken{}
+	} else {
+		if id, err = s.identify(c, cookieKey(c.Cookies(SessionCookie)), c.Cookies(SessionCookie), s.auth.AuthenticateSession); err != nil {
+			if errors.Is(err, store.ErrUnauthorized) {
+				clearSessionCookie(c)
+				return problem(fiber.StatusUnauthorized, CodeUnauthorized, "the session has ended; sign in again")
+			}
+			return err
 		}
-		s.tokens[key] = ct
-		s.tokensMu.Unlock()
+		if !safeMethod(c.Method()) && subtle.ConstantTimeCompare([]byte(c.Get(CSRFHeader)), []byte(id.CSRF)) != 1 {
+			return problem(fiber.StatusForbidden, CodeCSRF, "a request of a signed-in session that changes anything must send the session's CSRF token in the %s header", CSRFHeader)
+		}
 	}
-	c.Locals(tenantLocal, ct.tenant)
-	c.Locals(tokenLocal, ct.token)
+	if err := s.checkScope(c, id); err != nil {
+		return err
+	}
+	c.Locals(identityLocal, id)
 	return c.Next()
 }
 
-func tenantOf(c *fiber.Ctx) store.Tenant { return c.Locals(tenantLocal).(store.Tenant) }
+// identify resolves a credential through the cache (under key), or else
+// resolve. A cached session is trusted no longer than its expiry.
+func (s *Server) identify(c *fiber.Ctx, key [32]byte, credential string, resolve func(context.Context, string) (auth.Identity, error)) (auth.Identity, error) {
+	now := s.auth.Now()
+	s.identitiesMu.Lock()
+	ci, ok := s.identities[key]
+	s.identitiesMu.Unlock()
+	if ok && now.Before(ci.expires) {
+		return ci.identity, nil
+	}
+	id, err := resolve(c.UserContext(), credential)
+	if err != nil {
+		return auth.Identity{}, err
+	}
+	expires := now.Add(s.cfg.TokenCacheTTL)
+	if id.Session != nil {
+		expires = minTime(expires, minTime(id.Session.IdleExpiresAt, id.Session.ExpiresAt))
+	}
+	s.identitiesMu.Lock()
+	if len(s.identities) >= maxCachedIdentities {
+		s.identities = map[[32]byte]cachedIdentity{}
+	}
+	s.identities[key] = cachedIdentity{identity: id, expires: expires}
+	s.identitiesMu.Unlock()
+	return id, nil
+}
+
+// bearerKey and cookieKey are the cache keys of a credential sent as a
+// bearer token and as a session cookie: apart, so that one kind of
+// credential never passes for the other.
+func bearerKey(token string) [32]byte  { return sha256.Sum256([]byte("bearer\x00" + token)) }
+func cookieKey(secret string) [32]byte { return sha256.Sum256([]byte("cookie\x00" + secret)) }
+
+// identityOf returns the request's identity, which authenticate set.
+func identityOf(c *fiber.Ctx) auth.Identity { return c.Locals(identityLocal).(auth.Identity) }
+
+func tenantOf(c *fiber.Ctx) store.Tenant { return identityOf(c).Tenant }
 
 func actorOf(c *fiber.Ctx) records.Actor {
-	return records.Actor{ID: c.Locals(tokenLocal).(store.Token).ID, Languages: languages(c)}
+	u := identityOf(c).User
+	return records.Actor{ID: u.ID, Role: u.Role, Manager: u.ManagerID, Languages: languages(c)}
 }
 
 // revision returns the caller's tenant's current compiled metadata.

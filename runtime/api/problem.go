@@ -10,6 +10,7 @@ import (
 
 	"github.com/mosaic-paas/mosaic/engine/query"
 	"github.com/mosaic-paas/mosaic/metadata"
+	"github.com/mosaic-paas/mosaic/runtime/auth"
 	"github.com/mosaic-paas/mosaic/runtime/records"
 	"github.com/mosaic-paas/mosaic/runtime/store"
 )
@@ -71,6 +72,20 @@ const (
 	CodeInternal          = "internal_error"
 	CodeUnavailable       = "unavailable"
 	CodeBadRequest        = "bad_request"
+	// CodeForbidden: the caller is known but may not do this (not an
+	// administrator, outside a token's scope).
+	CodeForbidden = "forbidden"
+	// CodeCSRF: a session's request that changes something lacks the
+	// session's CSRF token.
+	CodeCSRF = "csrf_failed"
+	// CodeInvalidCredentials: a sign-in with a wrong tenant, email or
+	// password (which one is not told).
+	CodeInvalidCredentials = "invalid_credentials"
+	// CodeTooManyAttempts: too many failed sign-ins of the account or from
+	// the address; Retry-After says when to try again.
+	CodeTooManyAttempts = "too_many_attempts"
+	// CodeUnsupportedMedia: a body in a media type the route does not take.
+	CodeUnsupportedMedia = "unsupported_media_type"
 )
 
 // toProblem maps an error from the lower layers to the problem a caller
@@ -94,6 +109,18 @@ func toProblem(c *fiber.Ctx, err error) *Problem {
 				item.Index = &i
 			}
 			p.Errors = append(p.Errors, item)
+		}
+		return p
+	}
+	var ie *auth.InputError
+	if errors.As(err, &ie) {
+		status, code, detail := fiber.StatusUnprocessableEntity, CodeValidation, "the input is not valid"
+		if ie.Conflict {
+			status, code, detail = fiber.StatusConflict, CodeConflict, "the input conflicts with what is stored"
+		}
+		p := problem(status, code, "%s", detail)
+		for _, fe := range ie.Errors {
+			p.Errors = append(p.Errors, ProblemItem{Field: fe.Field, Code: fe.Code, Message: fe.Message})
 		}
 		return p
 	}
@@ -126,6 +153,8 @@ func toProblem(c *fiber.Ctx, err error) *Problem {
 		return problem(fiber.StatusBadRequest, CodeInvalidQuery, "%s", trimPrefix(err.Error(), "invalid query: "))
 	case errors.Is(err, records.ErrNotUpsertKey):
 		return problem(fiber.StatusBadRequest, CodeBadRequest, "%s; upserts match on an external id or unique text field", err.Error())
+	case errors.Is(err, store.ErrConflict):
+		return problem(fiber.StatusConflict, CodeConflict, "a concurrent change got there first; read again and retry")
 	case errors.Is(err, store.ErrUnauthorized):
 		return problem(fiber.StatusUnauthorized, CodeUnauthorized, "a valid API token is required")
 	case errors.As(err, &fe):

@@ -1,5 +1,6 @@
 // Package server runs Mosaic: it opens the store, bootstraps the first
-// tenant of an empty installation, serves the API and shuts down gracefully.
+// tenant and its administrator on an empty installation, serves the API and
+// shuts down gracefully.
 package server
 
 import (
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mosaic-paas/mosaic/runtime/api"
+	"github.com/mosaic-paas/mosaic/runtime/auth"
 	"github.com/mosaic-paas/mosaic/runtime/catalog"
 	"github.com/mosaic-paas/mosaic/runtime/store"
 )
@@ -22,7 +24,8 @@ type Config struct {
 	Addr  string
 	Store store.Config
 	API   api.Config
-	// Out receives the first-run message (where it listens, the token).
+	// Out receives the first-run message (the administrator, how to set its
+	// password, its token).
 	Out io.Writer
 	// ShutdownTimeout bounds how long in-flight requests may take to
 	// finish after the context is cancelled (default 30s).
@@ -83,8 +86,10 @@ func Run(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-// bootstrap creates the default tenant and its first token when the store
-// has no tenant at all, and tells the operator how to use it.
+// bootstrap creates, when the store has no tenant at all, the default
+// tenant and its administrator — admin@localhost, with no password: none is
+// ever baked in — and a token of that administrator, and tells the operator
+// how to set the password and use the token.
 func bootstrap(ctx context.Context, db store.DB, out io.Writer, addr string) error {
 	tenants, err := store.ListTenants(ctx, db)
 	if err != nil {
@@ -93,22 +98,24 @@ func bootstrap(ctx context.Context, db store.DB, out io.Writer, addr string) err
 	if len(tenants) > 0 || out == nil {
 		return nil
 	}
-	t, err := store.CreateTenant(ctx, db, DefaultTenant)
+	setup, err := auth.SetUpTenant(ctx, db, DefaultTenant, "first-run", auth.Actor{Via: "bootstrap"})
 	if err != nil {
 		return err
 	}
-	token, _, err := store.CreateToken(ctx, db, t.ID, "first-run")
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, `Mosaic created the tenant %q.
-Its API token (shown once; create another with 'mosaic tenant token %s'):
+	fmt.Fprintf(out, `Mosaic created the tenant %[1]q and its administrator %[2]s, who has no password yet.
 
-    %s
+Set the administrator's password (read from the terminal without echo, or from
+standard input), with the same --data-dir or --database-url as 'mosaic serve':
+
+    mosaic user password %[1]s %[2]s
+
+An API token of the administrator (shown once; create more at POST /api/v1/tokens):
+
+    %[3]s
 
 Try:
-    curl -H 'Authorization: Bearer %s' http://%s/api/v1/objects
+    curl -H 'Authorization: Bearer %[3]s' http://%[4]s/api/v1/auth/me
 
-`, t.Name, t.Name, token, token, addr)
+`, setup.Tenant.Name, setup.Admin.Email, setup.Token, addr)
 	return nil
 }

@@ -3,9 +3,11 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,18 +46,38 @@ func TestFirstRunBootstrapsDefaultTenantOnce(t *testing.T) {
 	addr, stop := start(t, dir, &out)
 	token := tokenPattern.FindString(out.String())
 	require.NotEmpty(t, token, "first run prints a token: %s", out.String())
+	assert.Contains(t, out.String(), "admin@localhost", "it names the administrator")
+	assert.Contains(t, out.String(), "mosaic user password default admin@localhost", "and how to set its password")
 
 	resp, err := http.Get("http://" + addr + "/healthz")
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
-	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/objects", nil)
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/auth/me", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
+	var me struct {
+		User struct {
+			Email       string `json:"email"`
+			Role        string `json:"role"`
+			HasPassword bool   `json:"has_password"`
+		} `json:"user"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&me))
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "the printed token works")
+	assert.Equal(t, "admin@localhost", me.User.Email, "it is the administrator's")
+	assert.Equal(t, "admin", me.User.Role)
+	assert.False(t, me.User.HasPassword, "no password is baked in")
+
+	// Nobody signs in as the administrator until its password is set.
+	resp, err = http.Post("http://"+addr+"/api/v1/auth/sign-in", "application/json",
+		strings.NewReader(`{"tenant": "default", "email": "admin@localhost", "password": ""}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.NotEqual(t, http.StatusOK, resp.StatusCode)
 
 	resp, err = http.Get("http://" + addr + "/api/v1/objects")
 	require.NoError(t, err)

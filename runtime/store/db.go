@@ -1,6 +1,7 @@
 // Package store is Mosaic's storage: one interface over embedded SQLite and
-// PostgreSQL, the system tables (tenants, tokens, metadata revisions,
-// counters) and their migrations. Record SQL is built by the engine from the
+// PostgreSQL, the system tables (tenants, users, API tokens, sessions, the
+// audit log, metadata revisions, counters, field history) and their
+// migrations. Record SQL is built by the engine from the
 // compiled metadata and run through DB.
 package store
 

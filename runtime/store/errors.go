@@ -23,8 +23,9 @@ var (
 	// ErrTenantExists means that a tenant with that name (or its schema)
 	// already exists.
 	ErrTenantExists = errors.New("store: tenant exists")
-	// ErrUnauthorized means that an API token is unknown, revoked or
-	// malformed. The three are deliberately not told apart.
+	// ErrUnauthorized means that an API token or session is unknown,
+	// revoked, ended or malformed, or its user is deactivated. These are
+	// deliberately not told apart.
 	ErrUnauthorized = errors.New("store: unauthorized")
 )
 

@@ -18,7 +18,8 @@ type Config struct {
 
 // Open opens the configured store — PostgreSQL when cfg.DatabaseURL is set,
 // else SQLite in cfg.DataDir — and applies pending migrations before
-// returning it.
+// returning it (then gives tokens made before users existed to their
+// tenant's administrator).
 func Open(ctx context.Context, cfg Config) (DB, error) {
 	var (
 		db  DB
@@ -36,6 +37,10 @@ func Open(ctx context.Context, cfg Config) (DB, error) {
 		return nil, err
 	}
 	if err := Migrate(ctx, db); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	if err := adoptOwnerlessTokens(ctx, db); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: open: %w", err)
 	}

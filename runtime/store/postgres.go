@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -80,7 +81,27 @@ func (db *postgresDB) QueryRow(ctx context.Context, query string, args ...any) R
 }
 
 // InTx implements DB (isolation READ COMMITTED, PostgreSQL's default).
+//
+// A transaction that PostgreSQL aborts as a deadlock victim or for a
+// serialization failure (ErrConflict) is run again, up to MaxTxAttempts
+// times in all: fn must not keep state outside the database between runs.
 func (db *postgresDB) InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
+	var err error
+	for attempt := 1; attempt <= MaxTxAttempts; attempt++ {
+		err = db.inTxOnce(ctx, fn)
+		if !errors.Is(err, ErrConflict) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+	}
+	return err
+}
+
+// MaxTxAttempts bounds how often a transaction aborted by a deadlock or a
+// serialization failure is run.
+const MaxTxAttempts = 3
+
+func (db *postgresDB) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
 	if err := checkNotInTx(ctx, db); err != nil {
 		return err
 	}

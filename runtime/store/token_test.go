@@ -181,3 +181,45 @@ func hashOf(plain string) string {
 	sum := sha256.Sum256([]byte(plain))
 	return hex.EncodeToString(sum[:])
 }
+
+func TestUserTokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		acme := newTenant(t, db, "acme")
+		beta := newTenant(t, db, "beta")
+		u := newUser(t, db, acme.ID, "u@example.com", "m", "")
+		v := newUser(t, db, acme.ID, "v@example.com", "standard", "")
+
+		plain, tok, err := store.CreateUserToken(ctx, db, store.NewToken{TenantID: acme.ID, UserID: u.ID, Name: "reports", ReadOnly: true, Objects: []string{"obj_a", "obj_b"}})
+		require.NoError(t, err)
+		ten, user, got, err := store.TokenIdentity(ctx, db, plain)
+		require.NoError(t, err)
+		assert.Equal(t, acme.ID, ten.ID)
+		assert.Equal(t, u.ID, user.ID)
+		assert.Equal(t, "m", user.Role)
+		assert.True(t, got.ReadOnly)
+		assert.Equal(t, []string{"obj_a", "obj_b"}, got.Objects)
+		byID, err := store.TokenByID(ctx, db, acme.ID, tok.ID)
+		require.NoError(t, err)
+		assert.Equal(t, tok.ID, byID.ID)
+		assert.Equal(t, []string{"obj_a", "obj_b"}, byID.Objects)
+		_, err = store.TokenByID(ctx, db, beta.ID, tok.ID)
+		assert.ErrorIs(t, err, store.ErrNotFound)
+
+		_, vt, err := store.CreateUserToken(ctx, db, store.NewToken{TenantID: acme.ID, UserID: v.ID, Name: "all"})
+		require.NoError(t, err)
+		assert.False(t, vt.ReadOnly)
+		assert.Nil(t, vt.Objects)
+		mine, err := store.ListUserTokens(ctx, db, acme.ID, u.ID)
+		require.NoError(t, err)
+		require.Len(t, mine, 1)
+		assert.Equal(t, tok.ID, mine[0].ID)
+		all, err := store.ListTokens(ctx, db, acme.ID)
+		require.NoError(t, err)
+		assert.Len(t, all, 2)
+
+		// A user of another tenant cannot be given a token here.
+		_, _, err = store.CreateUserToken(ctx, db, store.NewToken{TenantID: beta.ID, UserID: u.ID, Name: "x"})
+		assert.ErrorIs(t, err, store.ErrNotFound)
+	})
+}

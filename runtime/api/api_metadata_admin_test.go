@@ -1,0 +1,43 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/mosaic-paas/mosaic/runtime/apitest"
+	"github.com/mosaic-paas/mosaic/runtime/store"
+	"github.com/mosaic-paas/mosaic/runtime/store/storetest"
+)
+
+// TestMetadataWritesNeedAnAdmin: a standard user reads metadata and records
+// but every metadata write answers 403 and changes nothing.
+func TestMetadataWritesNeedAnAdmin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e := apitest.New(t, db, "acme")
+		e.MustDo(http.StatusCreated, "POST", "/api/v1/objects", `{"name": "deal", "fields": [{"name": "amount", "type": "currency"}]}`)
+		_, token := e.AddUser("rep@acme.test", "standard", "")
+		writes := []struct{ method, path, body string }{
+			{"POST", "/api/v1/objects", `{"name": "other"}`},
+			{"PATCH", "/api/v1/objects/deal", `{"label": "Deal"}`},
+			{"PUT", "/api/v1/objects/deal", `{"name": "deal"}`},
+			{"DELETE", "/api/v1/objects/deal?confirm=true", ``},
+			{"POST", "/api/v1/objects/deal/fields", `{"name": "x", "type": "text"}`},
+			{"PATCH", "/api/v1/objects/deal/fields/amount", `{"label": "A"}`},
+			{"DELETE", "/api/v1/objects/deal/fields/amount?confirm=true", ``},
+			{"POST", "/api/v1/objects/deal/rules", `{"name": "r", "condition": "true", "message": "m"}`},
+		}
+		for _, w := range writes {
+			var body any
+			if w.body != "" {
+				body = w.body
+			}
+			resp := e.DoAs(token, w.method, w.path, body)
+			assert.Equal(t, http.StatusForbidden, resp.Status, "%s %s: %s", w.method, w.path, resp.String())
+		}
+		assert.Equal(t, http.StatusOK, e.DoAs(token, "GET", "/api/v1/objects/deal", nil).Status, "reading metadata is allowed")
+		revs := e.MustDo(http.StatusOK, "GET", "/api/v1/metadata/revisions", nil)
+		assert.Len(t, revs["revisions"], 1, "no refused write made a revision")
+	})
+}

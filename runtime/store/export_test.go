@@ -1,0 +1,4 @@
+package store
+
+// AdoptOwnerlessTokens exposes adoptOwnerlessTokens to the tests.
+var AdoptOwnerlessTokens = adoptOwnerlessTokens
