@@ -87,7 +87,7 @@ func prepare(ctx context.Context, cfg *config) (*state, error) {
 		return nil, err
 	}
 	defer direct.Close()
-	gen := benchmark.NewGen(cfg.accounts, tok.ID)
+	gen := benchmark.NewGen(cfg.accounts, tok.UserID)
 	start := time.Now()
 	if err := direct.SeedAccounts(ctx, gen); err != nil {
 		return nil, fmt.Errorf("seed accounts: %w", err)

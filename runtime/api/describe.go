@@ -150,7 +150,8 @@ func pluralLabel(o *metadata.Object, langs []string) string {
 
 func setSettingsOf(s metadata.Settings) []string {
 	var out []string
-	if s.MaxLength != 0 || s.Precision != 0 || s.Scale != nil || s.Target != "" || s.OnDelete != "" || s.Format != "" || s.Start != 0 {
+	if s.MaxLength != 0 || s.Precision != 0 || s.Scale != nil || s.Target != "" || s.OnDelete != "" || s.Format != "" || s.Start != 0 ||
+		s.Expression != "" || s.ResultType != "" {
 		out = append(out, "set")
 	}
 	return out

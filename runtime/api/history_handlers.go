@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/mosaic-paas/mosaic/metadata"
 	"github.com/mosaic-paas/mosaic/runtime/records"
 	"github.com/mosaic-paas/mosaic/runtime/store"
 )
@@ -42,7 +42,7 @@ func (s *Server) recordHistory(c *fiber.Ctx) error {
 	}
 	out := make([]historyEntryJSON, len(res.Entries))
 	for i, e := range res.Entries {
-		out[i] = historyEntryJSON{Field: e.Field, OldValue: e.OldValue, NewValue: e.NewValue, ChangedAt: e.ChangedAt.UTC().Format(time.RFC3339Nano)}
+		out[i] = historyEntryJSON{Field: e.Field, OldValue: e.OldValue, NewValue: e.NewValue, ChangedAt: e.ChangedAt.UTC().Format(metadata.DateTimeLayout)}
 		if e.ChangedBy != "" {
 			by := e.ChangedBy
 			out[i].ChangedBy = &by

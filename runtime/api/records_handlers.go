@@ -5,14 +5,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mosaic-paas/mosaic/engine/compiled"
-	"github.com/mosaic-paas/mosaic/engine/expression"
 	"github.com/mosaic-paas/mosaic/engine/query"
-	"github.com/mosaic-paas/mosaic/metadata"
 	"github.com/mosaic-paas/mosaic/runtime/records"
 )
 
@@ -25,40 +22,6 @@ func (s *Server) routeRecords(r fiber.Router) {
 	r.Get("/objects/:object/records/:id/history", s.recordHistory)
 	r.Patch("/objects/:object/records/:id", s.updateRecord)
 	r.Delete("/objects/:object/records/:id", s.deleteRecord)
-}
-
-// recordJSON shapes a record for output: decimals as exact JSON numbers,
-// dates as YYYY-MM-DD, only the requested fields (id and version always).
-func recordJSON(obj *compiled.Object, rec records.Record, fields []string) map[string]any {
-	out := make(map[string]any, len(obj.Columns))
-	put := func(c *compiled.Column) {
-		v := rec[c.Name]
-		if v != nil && c.Field != nil {
-			if enc, ok := c.Field.TypeOf().(metadata.Encoder); ok {
-				v = enc.EncodeJSON(c.Field, v)
-			}
-		} else if t, ok := v.(time.Time); ok {
-			v = t.UTC().Format(time.RFC3339Nano)
-		}
-		out[c.Name] = v
-	}
-	if w := rec.Warnings(); len(w) > 0 {
-		// Warnings of the write that produced the record; "_" cannot start
-		// a field name.
-		out["_warnings"] = w
-	}
-	if len(fields) == 0 {
-		for _, c := range obj.Columns {
-			put(c)
-		}
-		return out
-	}
-	for _, name := range append([]string{compiled.ColID, compiled.ColVersion}, fields...) {
-		if c, ok := obj.Column(name); ok {
-			put(c)
-		}
-	}
-	return out
 }
 
 func etag(rec records.Record) string { return `"` + strconv.FormatInt(rec.Version(), 10) + `"` }
@@ -107,7 +70,7 @@ func (s *Server) createRecord(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderETag, etag(rec))
 	c.Set(fiber.HeaderLocation, "/api/v1/objects/"+obj.Meta.Name+"/records/"+rec.ID())
-	return c.Status(fiber.StatusCreated).JSON(recordJSON(obj, rec, nil))
+	return sendRecord(c, fiber.StatusCreated, obj, rec, nil)
 }
 
 func (s *Server) getRecord(c *fiber.Ctx) error {
@@ -124,7 +87,7 @@ func (s *Server) getRecord(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(rec))
-	return c.JSON(recordJSON(obj, rec, fields))
+	return sendRecord(c, fiber.StatusOK, obj, rec, fields)
 }
 
 func (s *Server) updateRecord(c *fiber.Ctx) error {
@@ -141,7 +104,7 @@ func (s *Server) updateRecord(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(rec))
-	return c.JSON(recordJSON(obj, rec, nil))
+	return sendRecord(c, fiber.StatusOK, obj, rec, nil)
 }
 
 func (s *Server) deleteRecord(c *fiber.Ctx) error {
@@ -156,6 +119,7 @@ func (s *Server) deleteRecord(c *fiber.Ctx) error {
 	if err := s.records.Delete(c.UserContext(), rev, obj, strings.ToLower(c.Params("id")), expected); err != nil {
 		return err
 	}
+	s.auditRecordDeleted(c, obj, strings.ToLower(c.Params("id")))
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -179,7 +143,7 @@ func (s *Server) upsertRecord(c *fiber.Ctx) error {
 		status = fiber.StatusCreated
 		c.Set(fiber.HeaderLocation, "/api/v1/objects/"+obj.Meta.Name+"/records/"+rec.ID())
 	}
-	return c.Status(status).JSON(recordJSON(obj, rec, nil))
+	return sendRecord(c, status, obj, rec, nil)
 }
 
 func (s *Server) batchRecords(c *fiber.Ctx) error {
@@ -212,11 +176,7 @@ func (s *Server) batchRecords(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]map[string]any, len(results))
-	for i, r := range results {
-		out[i] = map[string]any{"created": r.Created, "record": recordJSON(obj, r.Record, nil)}
-	}
-	return c.JSON(fiber.Map{"results": out})
+	return sendBatch(c, obj, results)
 }
 
 // objectAndBody resolves the :object parameter and decodes the JSON body.
@@ -272,20 +232,12 @@ func (s *Server) listRecords(c *fiber.Ctx) error {
 	if q.Count, err = boolQuery(c, "count"); err != nil {
 		return err
 	}
-	q.User = expression.User{ID: actorOf(c).ID}
+	q.User = userOf(c)
 	res, err := s.records.List(c.UserContext(), rev, obj, q)
 	if err != nil {
 		return err
 	}
-	out := make([]map[string]any, len(res.Records))
-	for i, r := range res.Records {
-		out[i] = recordJSON(obj, r, fields)
-	}
-	resp := fiber.Map{"records": out, "next_cursor": nilIfEmpty(res.NextCursor)}
-	if res.Total != nil {
-		resp["total"] = *res.Total
-	}
-	return c.JSON(resp)
+	return sendList(c, obj, res, fields)
 }
 
 func nilIfEmpty(s string) any {

@@ -163,7 +163,7 @@ func (s *Server) checkExpression(c *fiber.Ctx) error {
 	if err := decodeStrict(c.Body(), &req); err != nil {
 		return err
 	}
-	_, obj, err := s.objectNamed(c, req.Object)
+	rev, obj, err := s.objectNamed(c, req.Object)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (s *Server) checkExpression(c *fiber.Ctx) error {
 	switch req.Kind {
 	case "", "rule":
 		r := &metadata.Rule{Name: "check", Condition: req.Expression}
-		if err := (expression.Checker{}).CheckRule(nil, obj.Meta, r); err != nil {
+		if err := (expression.Checker{}).CheckRule(rev.Model, obj.Meta, r); err != nil {
 			return invalid(err)
 		}
 	case "default":
@@ -183,7 +183,6 @@ func (s *Server) checkExpression(c *fiber.Ctx) error {
 			return invalid(err)
 		}
 	case "filter":
-		rev, _ := s.revision(c)
 		if _, err := filter.Translate(req.Expression, records.FilterColumns(obj), filter.Options{Dialect: rev.Dialect}); err != nil {
 			return invalid(err)
 		}

@@ -55,7 +55,7 @@ func newFixture(tb testing.TB, kind string, rows, accounts int) *fixture {
 
 	direct := openDirect(tb, db, env.Tenant.Schema)
 	tb.Cleanup(direct.Close)
-	gen := benchmark.NewGen(accounts, tok.ID)
+	gen := benchmark.NewGen(accounts, tok.UserID)
 	require.NoError(tb, direct.SeedAccounts(ctx, gen))
 	require.NoError(tb, direct.Seed(ctx, gen, 0, rows))
 	require.NoError(tb, direct.Analyze(ctx))
@@ -66,7 +66,7 @@ func newFixture(tb testing.TB, kind string, rows, accounts int) *fixture {
 	require.True(tb, ok)
 	return &fixture{
 		kind: kind, env: env, http: newCaller(env.App.Handler(), env.Token), direct: direct, gen: gen,
-		rows: rows, next: rows, svc: records.New(db), rev: rev, obj: obj, actor: records.Actor{ID: tok.ID}, ctx: ctx,
+		rows: rows, next: rows, svc: records.New(db), rev: rev, obj: obj, actor: records.Actor{ID: tok.UserID}, ctx: ctx,
 		baseURL: "/api/v1/objects/" + benchmark.OpportunityObject + "/records",
 	}
 }

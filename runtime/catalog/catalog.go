@@ -182,6 +182,9 @@ func (c *Catalog) Change(ctx context.Context, t store.Tenant, opt ChangeOptions,
 		return nil, err
 	}
 	assignIDs(next)
+	if ps := followRollups(cur.Model, next); len(ps) > 0 {
+		return nil, ps
+	}
 	if ps := metadata.Validate(next, expression.Checker{}); len(ps) > 0 {
 		return nil, ps
 	}
@@ -214,6 +217,12 @@ func (c *Catalog) Change(ctx context.Context, t store.Tenant, opt ChangeOptions,
 			}
 		}
 		if err := backfill(ctx, tx, rev, plan, c.now()); err != nil {
+			return err
+		}
+		if err := recomputeFormulas(ctx, tx, cur.Model, rev, plan); err != nil {
+			return err
+		}
+		if err := fillRollups(ctx, tx, cur, rev); err != nil {
 			return err
 		}
 		// The history of deleted objects goes with them.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mosaic-paas/mosaic/engine/compiled"
+	"github.com/mosaic-paas/mosaic/engine/expression"
 	"github.com/mosaic-paas/mosaic/runtime/store"
 )
 
@@ -61,12 +62,20 @@ func (e *ValidationError) Error() string {
 
 // Actor is who performs an operation.
 type Actor struct {
-	// ID is the actor's id (a token's id until users exist), recorded in
-	// created_by and updated_by, and the owner of records it creates.
+	// ID is the acting user's id, recorded in created_by and updated_by,
+	// and the owner of records it creates.
 	ID string
+	// Role and Manager are the user's role and manager's id ("" for none),
+	// as expressions see them in $user.
+	Role, Manager string
 	// Languages are the actor's preferred languages, for messages of
 	// validation rules.
 	Languages []string
+}
+
+// User returns the actor as expressions see it ($user).
+func (a Actor) User() expression.User {
+	return expression.User{ID: a.ID, Role: a.Role, Manager: a.Manager}
 }
 
 // Service runs the record paths over one store.

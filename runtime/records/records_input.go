@@ -87,7 +87,7 @@ func applyDefaults(obj *compiled.Object, values map[string]any, now time.Time, a
 			continue
 		}
 		if prog := obj.Defaults[col.Name]; prog != nil {
-			v, err := prog.Run(expression.NewVars(now, expression.User{ID: actor.ID}))
+			v, err := prog.Run(expression.NewVars(now, actor.User()))
 			if err != nil {
 				errs = append(errs, FieldError{Index: index, Field: col.Name, Code: metadata.CodeInvalidFormat,
 					Message: fmt.Sprintf("the default value could not be computed: %v", err)})

@@ -40,24 +40,10 @@ func (s *Service) getTx(ctx context.Context, q store.Querier, rev *compiled.Revi
 	return rec, rows.Err()
 }
 
-// scanRecord reads the current row of cols into a Record.
+// scanRecord reads the current row of cols into a Record. To read many
+// rows, a rowScanner made once reuses its holders.
 func scanRecord(d dialect.Dialect, rows store.Rows, cols []*compiled.Column) (Record, error) {
-	raw, err := rows.Values()
-	if err != nil {
-		return nil, fmt.Errorf("records: scan: %w", err)
-	}
-	if len(raw) != len(cols) {
-		return nil, fmt.Errorf("records: scan: %d values for %d columns", len(raw), len(cols))
-	}
-	rec := make(Record, len(cols))
-	for i, c := range cols {
-		v, err := d.Value(c.Type, raw[i])
-		if err != nil {
-			return nil, fmt.Errorf("records: column %s: %w", c.Name, err)
-		}
-		rec[c.Name] = v
-	}
-	return rec, nil
+	return newRowScanner(d, cols).scan(rows)
 }
 
 // ListQuery is what a caller asks of a list.
@@ -66,8 +52,9 @@ type ListQuery struct {
 	Filter string
 	// Sort is a sort spec such as "-amount,name" ("" for creation order).
 	Sort string
-	// Fields limits the fields returned (nil for all); id and version are
-	// always returned.
+	// Fields limits the fields read and returned (nil for all); id and
+	// version are always returned, and the records also hold the sort
+	// keys.
 	Fields []string
 	// Limit is the page size (default 50, at most 200).
 	Limit int
@@ -103,11 +90,11 @@ func (s *Service) List(ctx context.Context, rev *compiled.Revision, obj *compile
 	if sel.Limit == 0 {
 		sel.Limit = query.DefaultLimit
 	}
-	cols, err := selectColumns(obj, q.Fields)
-	if err != nil {
-		return nil, err
+	for _, f := range q.Fields {
+		if _, ok := obj.Column(f); !ok {
+			return nil, fmt.Errorf("%w: object %q has no field %q", ErrInvalidQuery, obj.Meta.Name, f)
+		}
 	}
-	sel.Columns = cols
 	if q.Filter != "" {
 		w, err := filter.Translate(q.Filter, FilterColumns(obj), filter.Options{Dialect: rev.Dialect, Now: s.now(), User: q.User})
 		if err != nil {
@@ -121,6 +108,8 @@ func (s *Service) List(ctx context.Context, rev *compiled.Revision, obj *compile
 	}
 	sel.Sorts = sorts
 	keys := sel.Keys()
+	cols := selectColumns(obj, q.Fields, keys)
+	sel.Columns = cols
 	if q.Cursor != "" {
 		c, err := query.DecodeCursor(q.Cursor, q.Sort, keys)
 		if err != nil {
@@ -137,9 +126,10 @@ func (s *Service) List(ctx context.Context, rev *compiled.Revision, obj *compile
 		return nil, fmt.Errorf("records: list %s: %w", obj.Meta.Name, err)
 	}
 	defer rows.Close()
-	res := &ListResult{Records: make([]Record, 0, sel.Limit)}
+	res := &ListResult{Records: make([]Record, 0, sel.Limit+1)}
+	scanner := newRowScanner(rev.Dialect, cols)
 	for rows.Next() {
-		rec, err := scanRecord(rev.Dialect, rows, cols)
+		rec, err := scanner.scan(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -167,16 +157,29 @@ func (s *Service) List(ctx context.Context, rev *compiled.Revision, obj *compile
 	return res, nil
 }
 
-// selectColumns resolves the requested fields; the sort keys' values must
-// be read too for the cursor, so every column is read when fields are
-// limited and the result is shaped later.
-func selectColumns(obj *compiled.Object, fields []string) ([]*compiled.Column, error) {
-	for _, f := range fields {
-		if _, ok := obj.Column(f); !ok {
-			return nil, fmt.Errorf("%w: object %q has no field %q", ErrInvalidQuery, obj.Meta.Name, f)
+// selectColumns returns the columns a list reads, in the object's order:
+// every column when no fields are named, else id, version, the named fields
+// and the sort keys, whose values make the next cursor.
+func selectColumns(obj *compiled.Object, fields []string, keys []query.Sort) []*compiled.Column {
+	if len(fields) == 0 {
+		return obj.Columns
+	}
+	keep := make([]bool, len(obj.Columns))
+	for _, name := range append([]string{compiled.ColID, compiled.ColVersion}, fields...) {
+		if c, ok := obj.Column(name); ok {
+			keep[c.Index] = true
 		}
 	}
-	return obj.Columns, nil
+	for _, k := range keys {
+		keep[k.Column.Index] = true
+	}
+	cols := make([]*compiled.Column, 0, len(fields)+len(keys)+2)
+	for i, c := range obj.Columns {
+		if keep[i] {
+			cols = append(cols, c)
+		}
+	}
+	return cols
 }
 
 // FilterColumns adapts a compiled object to the filter's column resolver:

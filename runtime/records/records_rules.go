@@ -45,11 +45,15 @@ func evaluateRules(obj *compiled.Object, rec, prior Record, now time.Time, actor
 }
 
 // ruleVars are the expression variables of a rule run: the record's fields,
-// $user, $now, $today, and the prior record for ISCHANGED and PRIORVALUE.
+// the lookup paths it reads (loaded by computeFormulas), $user, $now,
+// $today, and the prior record for ISCHANGED and PRIORVALUE.
 func ruleVars(obj *compiled.Object, rec, prior Record, now time.Time, actor Actor) expression.Vars {
-	vars := expression.NewVars(now, expression.User{ID: actor.ID})
+	vars := expression.NewVars(now, actor.User())
 	for _, c := range obj.Columns {
 		vars[c.Name] = rec[c.Name]
+	}
+	for name, v := range pathValues(rec) {
+		vars[name] = v
 	}
 	if prior == nil {
 		return vars.ForCreate()

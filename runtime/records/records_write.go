@@ -64,7 +64,7 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 	rec[compiled.ColOwnerID] = nilIfEmpty(actor.ID)
 	rec[compiled.ColVersion] = int64(1)
 	for _, col := range obj.FieldColumns() {
-		if !col.Field.IsGenerated() {
+		if col.Field.Type != "auto_number" {
 			continue
 		}
 		start := col.Field.Settings.Start
@@ -77,6 +77,10 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 		}
 		rec[col.Name] = metadata.FormatAutoNumber(col.Field.Settings.Format, n, now)
 	}
+	startRollups(obj, rec)
+	if err := computeFormulas(ctx, tx, rev, obj, rec, index); err != nil {
+		return nil, err
+	}
 	if err := checkRecord(rev, obj, rec, nil, now, actor, index); err != nil {
 		return nil, err
 	}
@@ -88,6 +92,9 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 		return nil, writeError(obj, values, err, index)
 	}
 	if err := writeHistory(ctx, tx, rev, obj, nil, rec, actor, now); err != nil {
+		return nil, err
+	}
+	if err := maintainRollups(ctx, tx, rev, obj, nil, rec); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -205,6 +212,9 @@ func (s *Service) update(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 	if errs := checkRequired(obj, rec, index); len(errs) > 0 {
 		return nil, &ValidationError{Errors: errs}
 	}
+	if err := computeFormulas(ctx, tx, rev, obj, rec, index); err != nil {
+		return nil, err
+	}
 	if err := checkRecord(rev, obj, rec, prior, now, actor, index); err != nil {
 		return nil, err
 	}
@@ -225,6 +235,12 @@ func (s *Service) update(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 		return nil, ErrStale
 	}
 	if err := writeHistory(ctx, tx, rev, obj, prior, rec, actor, now); err != nil {
+		return nil, err
+	}
+	if err := maintainRollups(ctx, tx, rev, obj, prior, rec); err != nil {
+		return nil, err
+	}
+	if err := refreshDependents(ctx, tx, rev, obj, prior, rec); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -256,6 +272,14 @@ func (s *Service) Delete(ctx context.Context, rev *compiled.Revision, obj *compi
 		if expected != nil && *expected != rec.Version() {
 			return ErrStale
 		}
+		cascaded, err := cascadedRollups(ctx, tx, rev, obj, rec)
+		if err != nil {
+			return err
+		}
+		stale, err := formulaReaders(ctx, tx, obj, id)
+		if err != nil {
+			return err
+		}
 		n, err := tx.Exec(ctx, obj.DeleteSQL, id)
 		if err != nil {
 			var ce *store.ConstraintError
@@ -266,6 +290,15 @@ func (s *Service) Delete(ctx context.Context, rev *compiled.Revision, obj *compi
 		}
 		if n == 0 {
 			return ErrNotFound
+		}
+		if err := maintainRollups(ctx, tx, rev, obj, rec, nil); err != nil {
+			return err
+		}
+		if err := cascaded.recompute(ctx, tx, rev); err != nil {
+			return err
+		}
+		if err := stale.recompute(ctx, tx, rev); err != nil {
+			return err
 		}
 		return deleteHistory(ctx, tx, rev, obj, id)
 	})

@@ -1,0 +1,4 @@
+package records
+
+// RecomputeRecord exposes recomputeRecord to the package's external tests.
+var RecomputeRecord = recomputeRecord
