@@ -11,6 +11,12 @@ import (
 // Model is the whole metadata of one tenant at one revision.
 type Model struct {
 	Objects []*Object `json:"objects"`
+	// Roles are the custom roles users may hold (see role.go; admin and
+	// standard are built in).
+	Roles []*Role `json:"roles,omitempty"`
+	// PermissionSets grant object permissions and field-level access to the
+	// roles that include them.
+	PermissionSets []*PermissionSet `json:"permission_sets,omitempty"`
 }
 
 // Object is a business object: one table, one REST resource.
@@ -218,6 +224,12 @@ func (m *Model) Clone() *Model {
 	out := &Model{Objects: make([]*Object, len(m.Objects))}
 	for i, o := range m.Objects {
 		out.Objects[i] = o.Clone()
+	}
+	for _, r := range m.Roles {
+		out.Roles = append(out.Roles, r.clone())
+	}
+	for _, p := range m.PermissionSets {
+		out.PermissionSets = append(out.PermissionSets, p.clone())
 	}
 	return out
 }

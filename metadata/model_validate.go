@@ -103,6 +103,7 @@ func Validate(m *Model, check ExpressionChecker) Problems {
 		}
 		ps = append(ps, validateObject(m, o, opath, check)...)
 	}
+	ps = append(ps, validateRoles(m)...)
 	if check != nil {
 		ps = append(ps, validateFormulas(m, check)...)
 	}

@@ -263,6 +263,8 @@ type Revision struct {
 	Schema  string
 	objects map[string]*Object
 	ordered []*Object
+	// permissions is each custom role's access by object (permission.go).
+	permissions map[string]map[string]*Access
 }
 
 // Compile compiles a whole model of a tenant: every object and every
@@ -310,6 +312,7 @@ func Compile(d dialect.Dialect, tenantID, schema string, number int, m *metadata
 	if err := r.compileRollups(); err != nil {
 		return nil, err
 	}
+	r.compilePermissions()
 	return r, nil
 }
 

@@ -118,6 +118,7 @@ func (s *Server) App() *fiber.App {
 	s.routeAuth(v1)
 	s.routeAudit(v1)
 	s.routeMetadata(v1)
+	s.routeRoles(v1)
 	s.routeRules(v1)
 	s.routeRecords(v1)
 	v1.Get("/openapi.json", s.openAPI)
@@ -227,7 +228,14 @@ func tenantOf(c *fiber.Ctx) store.Tenant { return identityOf(c).Tenant }
 
 func actorOf(c *fiber.Ctx) records.Actor {
 	u := identityOf(c).User
-	return records.Actor{ID: u.ID, Role: u.Role, Manager: u.ManagerID, Languages: languages(c)}
+	// The access objectNamed found; none (no field at all) when a route
+	// did not resolve its object through it, so that a write cannot skip
+	// field-level security.
+	acc, ok := c.Locals(accessLocal).(*compiled.Access)
+	if !ok {
+		acc = &compiled.Access{}
+	}
+	return records.Actor{ID: u.ID, Role: u.Role, Manager: u.ManagerID, Languages: languages(c), Access: acc}
 }
 
 // revision returns the caller's tenant's current compiled metadata.
@@ -240,7 +248,10 @@ func (s *Server) object(c *fiber.Ctx) (*compiled.Revision, *compiled.Object, err
 	return s.objectNamed(c, c.Params("object"))
 }
 
-// objectNamed resolves an object of the caller's tenant by API name.
+// objectNamed resolves an object of the caller's tenant by API name. An
+// object the caller's role may not read does not exist for it: 404, as for
+// a name no object has. The caller's access to the object is then
+// accessOf(c).
 func (s *Server) objectNamed(c *fiber.Ctx, name string) (*compiled.Revision, *compiled.Object, error) {
 	rev, err := s.revision(c)
 	if err != nil {
@@ -250,6 +261,11 @@ func (s *Server) objectNamed(c *fiber.Ctx, name string) (*compiled.Revision, *co
 	if !ok {
 		return nil, nil, problem(fiber.StatusNotFound, CodeUnknownObject, "there is no object %q", name)
 	}
+	acc := accessTo(c, rev, obj)
+	if !acc.Read {
+		return nil, nil, problem(fiber.StatusNotFound, CodeUnknownObject, "there is no object %q", name)
+	}
+	c.Locals(accessLocal, acc)
 	return rev, obj, nil
 }
 

@@ -73,7 +73,7 @@ func TestAuditAPI(t *testing.T) {
 		tokens := e.MustDo(http.StatusOK, "GET", "/api/v1/tokens", nil)["tokens"].([]any)
 		adminTokenID := tokens[0].(map[string]any)["id"].(string)
 
-		u := e.MustDo(http.StatusCreated, "POST", "/api/v1/users", map[string]any{"email": "ada@example.com", "role": "sales", "password": password})
+		u := e.MustDo(http.StatusCreated, "POST", "/api/v1/users", map[string]any{"email": "ada@example.com", "role": "standard", "password": password})
 		adaID := u["id"].(string)
 		e.MustDo(http.StatusOK, "PATCH", "/api/v1/users/"+adaID, `{"name": "Ada L."}`)
 		e.MustDo(http.StatusNoContent, "PUT", "/api/v1/users/"+adaID+"/password", map[string]any{"password": "another long password"})

@@ -63,6 +63,7 @@ func sessionCookieOf(t *testing.T, r *apitest.Response) *http.Cookie {
 func TestSignInFlow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		e := dealEnv(t, db)
+		grantAll(t, e, "sales", "account", "deal")
 		ada, _ := e.AddUser("Ada@Example.com", "sales", password)
 
 		s, r := e.SignIn("ada@example.com", password, "User-Agent", "browser/1.0")
@@ -276,6 +277,7 @@ func selfSigned(t *testing.T) tls.Certificate {
 func TestUserInExpressions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		e := dealEnv(t, db)
+		grantAll(t, e, "sales", "account", "deal")
 		boss, _ := e.AddUser("boss@example.com", "manager", password)
 		rep, repToken := e.AddUser("rep@example.com", "sales", password)
 		e.MustDo(http.StatusOK, "PATCH", "/api/v1/users/"+rep.ID, map[string]any{"manager_id": boss.ID})

@@ -16,6 +16,7 @@ import (
 func TestTokensAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		e := dealEnv(t, db)
+		grantAll(t, e, "sales", "account", "deal")
 		ada, adaToken := e.AddUser("ada@example.com", "sales", password)
 		s, _ := e.SignIn("ada@example.com", password)
 		acc := create(t, e, "account", `{"name": "Acme"}`)

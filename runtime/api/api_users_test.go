@@ -17,6 +17,8 @@ import (
 func TestUsersAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		e := apitest.New(t, db, "acme")
+		e.MustDo(http.StatusOK, "PUT", "/api/v1/roles", `{"roles": [{"name": "sales"}, {"name": "support"}]}`)
+		wantProblem(t, e.Do("POST", "/api/v1/users", map[string]any{"email": "x@example.com", "role": "nobody"}), http.StatusUnprocessableEntity, "validation_failed").errorOf(t, "role")
 
 		created := e.MustDo(http.StatusCreated, "POST", "/api/v1/users",
 			map[string]any{"email": "Ada@Example.com", "name": "Ada", "role": "sales", "password": password})

@@ -82,7 +82,10 @@ func humanize(name string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-func describeObject(o *metadata.Object, langs []string, withFields bool) ObjectDescription {
+// describeObject describes o in the caller's languages, with its fields
+// when withFields. With acc, fields the role may not read are left out and
+// those it may not edit are read-only; nil describes every field as it is.
+func describeObject(o *metadata.Object, acc *compiled.Access, langs []string, withFields bool) ObjectDescription {
 	d := ObjectDescription{
 		ID:          o.ID,
 		Name:        o.Name,
@@ -97,6 +100,9 @@ func describeObject(o *metadata.Object, langs []string, withFields bool) ObjectD
 	d.SystemFields = []string{compiled.ColID, compiled.ColCreatedAt, compiled.ColCreatedBy, compiled.ColUpdatedAt, compiled.ColUpdatedBy, compiled.ColOwnerID, compiled.ColVersion, compiled.ColRecordType}
 	d.RecordTypes = describeRecordTypes(o, langs)
 	for _, f := range o.Fields {
+		if acc != nil && !acc.CanRead(f.Name) {
+			continue
+		}
 		fd := FieldDescription{
 			ID:       f.ID,
 			Name:     f.Name,
@@ -105,7 +111,7 @@ func describeObject(o *metadata.Object, langs []string, withFields bool) ObjectD
 			Type:     f.Type,
 			Required: f.Required,
 			Unique:   f.IsUnique(),
-			ReadOnly: f.IsGenerated(),
+			ReadOnly: f.IsGenerated() || acc != nil && !acc.CanEdit(f.Name),
 			Default:  f.Default,
 			Schema:   f.TypeOf().JSONSchema(f),
 
@@ -165,7 +171,10 @@ func (s *Server) listObjects(c *fiber.Ctx) error {
 	langs := languages(c)
 	out := make([]ObjectDescription, 0, len(rev.Objects()))
 	for _, o := range rev.Objects() {
-		out = append(out, describeObject(o.Meta, langs, false))
+		// Objects the caller's role may not read do not exist for it.
+		if acc := accessTo(c, rev, o); acc.Read {
+			out = append(out, describeObject(o.Meta, acc, langs, false))
+		}
 	}
 	c.Set(fiber.HeaderContentLanguage, contentLanguage(langs))
 	return c.JSON(fiber.Map{"revision": rev.Number, "objects": out})
@@ -178,7 +187,7 @@ func (s *Server) describe(c *fiber.Ctx) error {
 	}
 	langs := languages(c)
 	c.Set(fiber.HeaderContentLanguage, contentLanguage(langs))
-	return c.JSON(describeObject(obj.Meta, langs, true))
+	return c.JSON(describeObject(obj.Meta, accessOf(c), langs, true))
 }
 
 func contentLanguage(langs []string) string {

@@ -40,13 +40,19 @@ func (s *Server) recordHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]historyEntryJSON, len(res.Entries))
-	for i, e := range res.Entries {
-		out[i] = historyEntryJSON{Field: e.Field, OldValue: e.OldValue, NewValue: e.NewValue, ChangedAt: e.ChangedAt.UTC().Format(metadata.DateTimeLayout)}
+	// Changes of fields the caller's role may not read are left out.
+	acc := accessOf(c)
+	out := make([]historyEntryJSON, 0, len(res.Entries))
+	for _, e := range res.Entries {
+		if !acc.CanRead(e.Field) {
+			continue
+		}
+		entry := historyEntryJSON{Field: e.Field, OldValue: e.OldValue, NewValue: e.NewValue, ChangedAt: e.ChangedAt.UTC().Format(metadata.DateTimeLayout)}
 		if e.ChangedBy != "" {
 			by := e.ChangedBy
-			out[i].ChangedBy = &by
+			entry.ChangedBy = &by
 		}
+		out = append(out, entry)
 	}
 	return c.JSON(fiber.Map{"history": out, "next_cursor": nilIfEmpty(res.NextCursor)})
 }

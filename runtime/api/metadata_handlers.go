@@ -52,7 +52,7 @@ func (s *Server) change(c *fiber.Ctx, status int, summary string, object string,
 	}
 	out := fiber.Map{"revision": res.Revision.Number, "changes": res.Changes, "dry_run": dry}
 	if o, ok := res.Revision.Object(object); ok && !dry {
-		out["object"] = describeObject(o.Meta, languages(c), true)
+		out["object"] = describeObject(o.Meta, nil, languages(c), true)
 	}
 	if dry {
 		status = fiber.StatusOK
@@ -272,6 +272,9 @@ func (s *Server) deleteField(c *fiber.Ctx) error {
 }
 
 func (s *Server) getModel(c *fiber.Ctx) error {
+	if err := requireSeesEverything(c); err != nil {
+		return err
+	}
 	rev, err := s.revision(c)
 	if err != nil {
 		return err
@@ -280,6 +283,9 @@ func (s *Server) getModel(c *fiber.Ctx) error {
 }
 
 func (s *Server) listRevisions(c *fiber.Ctx) error {
+	if err := requireSeesEverything(c); err != nil {
+		return err
+	}
 	revs, err := s.catalog.Revisions(c.UserContext(), tenantOf(c), 100)
 	if err != nil {
 		return err

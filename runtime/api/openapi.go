@@ -16,12 +16,14 @@ func (s *Server) openAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(OpenAPI(rev, tenantOf(c).Name, languages(c)))
+	return c.JSON(OpenAPI(rev, tenantOf(c).Name, identityOf(c).User.Role, languages(c)))
 }
 
-// OpenAPI builds the OpenAPI 3.1 document of a compiled revision: one record
-// schema and one set of record paths per object, plus the metadata paths.
-func OpenAPI(rev *compiled.Revision, tenant string, langs []string) map[string]any {
+// OpenAPI builds the OpenAPI 3.1 document of a compiled revision as a role
+// sees it: one record schema and one set of record paths per object the
+// role may read, with the fields it may read (and, in input schemas, edit)
+// and the operations it may take, plus the metadata paths.
+func OpenAPI(rev *compiled.Revision, tenant, role string, langs []string) map[string]any {
 	schemas := map[string]any{
 		"Problem": map[string]any{
 			"type": "object",
@@ -46,9 +48,13 @@ func OpenAPI(rev *compiled.Revision, tenant string, langs []string) map[string]a
 	paths := map[string]any{}
 	for _, o := range rev.Objects() {
 		name := o.Meta.Name
-		schemas[name] = recordSchema(o, langs, false)
-		schemas[name+"_input"] = recordSchema(o, langs, true)
-		addRecordPaths(paths, o, langs)
+		acc := rev.Access(role, name)
+		if !acc.Read {
+			continue
+		}
+		schemas[name] = recordSchema(o, acc, langs, false)
+		schemas[name+"_input"] = recordSchema(o, acc, langs, true)
+		addRecordPaths(paths, o, acc, langs)
 	}
 	paths["/objects"] = map[string]any{
 		"get":  op("List objects", "metadata", nil, nil, okJSON("The tenant's objects")),
@@ -85,7 +91,7 @@ func OpenAPI(rev *compiled.Revision, tenant string, langs []string) map[string]a
 
 // recordSchema is the JSON Schema of an object's records: as read (every
 // column) or as written (writable fields only, required ones listed).
-func recordSchema(o *compiled.Object, langs []string, input bool) map[string]any {
+func recordSchema(o *compiled.Object, acc *compiled.Access, langs []string, input bool) map[string]any {
 	props := map[string]any{}
 	var required []string
 	for _, c := range o.Columns {
@@ -103,7 +109,7 @@ func recordSchema(o *compiled.Object, langs []string, input bool) map[string]any
 			continue
 		}
 		f := c.Field
-		if input && f.IsGenerated() {
+		if input && (f.IsGenerated() || !acc.CanEdit(c.Name)) || !acc.CanRead(c.Name) {
 			continue
 		}
 		s := map[string]any{}
@@ -169,7 +175,7 @@ func systemSchema(c *compiled.Column) map[string]any {
 	return s
 }
 
-func addRecordPaths(paths map[string]any, o *compiled.Object, langs []string) {
+func addRecordPaths(paths map[string]any, o *compiled.Object, acc *compiled.Access, langs []string) {
 	name := o.Meta.Name
 	label := labelOr(o.Meta.PluralLabel, langs, name)
 	ref := map[string]any{"$ref": "#/components/schemas/" + name}
@@ -218,8 +224,24 @@ func addRecordPaths(paths map[string]any, o *compiled.Object, langs []string) {
 			"required": []any{"operation", "records"},
 		}), okJSON("Every record written")),
 	}
+	// Operations the role may not take are left out.
+	if !acc.Create {
+		delete(paths[base].(map[string]any), "post")
+	}
+	if !acc.Edit {
+		delete(paths[base+"/{id}"].(map[string]any), "patch")
+	}
+	if !acc.Delete {
+		delete(paths[base+"/{id}"].(map[string]any), "delete")
+	}
+	if !acc.Create && !acc.Edit {
+		delete(paths, base+"/batch")
+	}
+	if !acc.Create || !acc.Edit {
+		return
+	}
 	for _, c := range o.FieldColumns() {
-		if c.Field.IsUnique() && !c.Field.IsGenerated() && c.Type.Kind == metadata.KindText {
+		if c.Field.IsUnique() && !c.Field.IsGenerated() && c.Type.Kind == metadata.KindText && acc.CanEdit(c.Name) && acc.CanRead(c.Name) {
 			paths[base+"/by/"+c.Name+"/{value}"] = map[string]any{
 				"parameters": []any{pathParam("value", "The "+c.Name+" to match")},
 				"put":        op("Create or update a record of "+name+" by "+c.Name, name, nil, jsonBody(input), okSchema("Updated (200) or created (201)", ref)),

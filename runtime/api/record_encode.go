@@ -52,8 +52,8 @@ const (
 
 // newRecordEncoder prepares the writing of obj's records: every column, or
 // id, version and the named fields (names of columns of obj) when fields
-// is not empty.
-func newRecordEncoder(obj *compiled.Object, fields []string) *recordEncoder {
+// is not empty; of those, only the ones acc may read (all when acc is nil).
+func newRecordEncoder(obj *compiled.Object, acc *compiled.Access, fields []string) *recordEncoder {
 	var keep []bool
 	if len(fields) > 0 {
 		keep = make([]bool, len(obj.Columns))
@@ -65,7 +65,7 @@ func newRecordEncoder(obj *compiled.Object, fields []string) *recordEncoder {
 	}
 	e := &recordEncoder{cols: make([]encodedColumn, 0, len(obj.Columns))}
 	for i, c := range obj.Columns {
-		if keep != nil && !keep[i] {
+		if keep != nil && !keep[i] || acc != nil && !acc.CanRead(c.Name) {
 			continue
 		}
 		ec := encodedColumn{col: c}
@@ -322,15 +322,15 @@ func sendEncoded(c *fiber.Ctx, status int, write func(dst []byte) ([]byte, error
 
 // sendRecord answers status with one record, limited to fields when they
 // are given.
-func sendRecord(c *fiber.Ctx, status int, obj *compiled.Object, rec records.Record, fields []string) error {
-	e := newRecordEncoder(obj, fields)
+func sendRecord(c *fiber.Ctx, status int, obj *compiled.Object, acc *compiled.Access, rec records.Record, fields []string) error {
+	e := newRecordEncoder(obj, acc, fields)
 	return sendEncoded(c, status, func(dst []byte) ([]byte, error) { return e.appendRecord(dst, rec) })
 }
 
 // sendList answers a page of records: {"records": […], "next_cursor": …,
 // "total": …} (total only when counted).
-func sendList(c *fiber.Ctx, obj *compiled.Object, res *records.ListResult, fields []string) error {
-	e := newRecordEncoder(obj, fields)
+func sendList(c *fiber.Ctx, obj *compiled.Object, acc *compiled.Access, res *records.ListResult, fields []string) error {
+	e := newRecordEncoder(obj, acc, fields)
 	return sendEncoded(c, fiber.StatusOK, func(dst []byte) ([]byte, error) {
 		dst = append(dst, `{"records":[`...)
 		var err error
@@ -358,8 +358,8 @@ func sendList(c *fiber.Ctx, obj *compiled.Object, res *records.ListResult, field
 
 // sendBatch answers the results of a batch: {"results": [{"created": …,
 // "record": {…}}, …]}.
-func sendBatch(c *fiber.Ctx, obj *compiled.Object, results []records.BatchResult) error {
-	e := newRecordEncoder(obj, nil)
+func sendBatch(c *fiber.Ctx, obj *compiled.Object, acc *compiled.Access, results []records.BatchResult) error {
+	e := newRecordEncoder(obj, acc, nil)
 	return sendEncoded(c, fiber.StatusOK, func(dst []byte) ([]byte, error) {
 		dst = append(dst, `{"results":[`...)
 		var err error

@@ -200,7 +200,7 @@ func assertSameJSON(t testing.TB, obj *compiled.Object, rec records.Record, fiel
 		require.NoError(t, dec.Decode(&skip))
 	}
 	var wantKeys []string
-	for _, ec := range newRecordEncoder(obj, fields).cols {
+	for _, ec := range newRecordEncoder(obj, nil, fields).cols {
 		wantKeys = append(wantKeys, ec.col.Name)
 	}
 	if len(rec.Warnings()) > 0 {
@@ -222,7 +222,7 @@ func TestRecordEncoderMatchesEncodingJSON(t *testing.T) {
 	selections := [][]string{nil, {"f_text"}, {"f_currency", "id", "f_date", "f_currency"}, {"version"}, {"f_multi_picklist", "created_at", "money4"}}
 	for i, rec := range encodedRecords(obj) {
 		for _, fields := range selections {
-			got, err := newRecordEncoder(obj, fields).appendRecord(nil, rec)
+			got, err := newRecordEncoder(obj, nil, fields).appendRecord(nil, rec)
 			require.NoError(t, err)
 			t.Run(fmt.Sprintf("record %d fields %v", i, fields), func(t *testing.T) {
 				assertSameJSON(t, obj, rec, fields, got)
@@ -235,7 +235,7 @@ func TestRecordEncoderAppends(t *testing.T) {
 	obj := encodeFixture(t)
 	rec := encodedRecords(obj)[1]
 	prefix := []byte(`{"x":`)
-	got, err := newRecordEncoder(obj, []string{"f_text"}).appendRecord(prefix, rec)
+	got, err := newRecordEncoder(obj, nil, []string{"f_text"}).appendRecord(prefix, rec)
 	require.NoError(t, err)
 	assert.True(t, bytes.HasPrefix(got, prefix))
 	assert.True(t, json.Valid(append(got, '}')))
@@ -246,7 +246,7 @@ func TestRecordEncoderInstants(t *testing.T) {
 	at := time.Date(2024, 3, 1, 8, 30, 0, 0, time.FixedZone("X", 3600))
 	rec := records.Record{"id": "0190f3c2-7b1e-7c3a-9d4e-2f1a0b9c8d7e", "version": int64(3), "created_at": at,
 		"f_datetime": at.Add(123456 * time.Microsecond), "f_date": time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)}
-	got, err := newRecordEncoder(obj, []string{"created_at", "f_datetime", "f_date"}).appendRecord(nil, rec)
+	got, err := newRecordEncoder(obj, nil, []string{"created_at", "f_datetime", "f_date"}).appendRecord(nil, rec)
 	require.NoError(t, err)
 	assert.Equal(t, `{"id":"0190f3c2-7b1e-7c3a-9d4e-2f1a0b9c8d7e","created_at":"2024-03-01T07:30:00.000000Z","version":3,`+
 		`"f_date":"2024-02-29","f_datetime":"2024-03-01T07:30:00.123456Z"}`, string(got))
@@ -308,7 +308,7 @@ func FuzzRecordEncoder(f *testing.F) {
 			rec["_warnings"] = []records.Warning{{Rule: s, Field: s, Message: s}}
 		}
 		for _, fields := range [][]string{nil, {"f_text", "f_multi_picklist"}} {
-			got, err := newRecordEncoder(obj, fields).appendRecord(nil, rec)
+			got, err := newRecordEncoder(obj, nil, fields).appendRecord(nil, rec)
 			require.NoError(t, err)
 			assertSameJSON(t, obj, rec, fields, got)
 		}
@@ -322,7 +322,7 @@ func BenchmarkRecordEncoder(b *testing.B) {
 		b.ReportAllocs()
 		var buf []byte
 		for b.Loop() {
-			e := newRecordEncoder(obj, nil)
+			e := newRecordEncoder(obj, nil, nil)
 			buf = buf[:0]
 			for _, r := range recs {
 				var err error

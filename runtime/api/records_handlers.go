@@ -64,13 +64,16 @@ func (s *Server) createRecord(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := permit(c, obj, actionCreate); err != nil {
+		return err
+	}
 	rec, err := s.records.Create(c.UserContext(), rev, obj, actorOf(c), body)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(rec))
 	c.Set(fiber.HeaderLocation, "/api/v1/objects/"+obj.Meta.Name+"/records/"+rec.ID())
-	return sendRecord(c, fiber.StatusCreated, obj, rec, nil)
+	return sendRecord(c, fiber.StatusCreated, obj, accessOf(c), rec, nil)
 }
 
 func (s *Server) getRecord(c *fiber.Ctx) error {
@@ -87,12 +90,15 @@ func (s *Server) getRecord(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(rec))
-	return sendRecord(c, fiber.StatusOK, obj, rec, fields)
+	return sendRecord(c, fiber.StatusOK, obj, accessOf(c), rec, fields)
 }
 
 func (s *Server) updateRecord(c *fiber.Ctx) error {
 	rev, obj, body, err := s.objectAndBody(c)
 	if err != nil {
+		return err
+	}
+	if err := permit(c, obj, actionEdit); err != nil {
 		return err
 	}
 	expected, err := expectedVersion(c, body)
@@ -104,12 +110,15 @@ func (s *Server) updateRecord(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(rec))
-	return sendRecord(c, fiber.StatusOK, obj, rec, nil)
+	return sendRecord(c, fiber.StatusOK, obj, accessOf(c), rec, nil)
 }
 
 func (s *Server) deleteRecord(c *fiber.Ctx) error {
 	rev, obj, err := s.object(c)
 	if err != nil {
+		return err
+	}
+	if err := permit(c, obj, actionDelete); err != nil {
 		return err
 	}
 	expected, err := expectedVersion(c, nil)
@@ -128,6 +137,11 @@ func (s *Server) upsertRecord(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Whether it creates or updates depends on what is stored; the answer
+	// must not, so an upsert needs both.
+	if err := permit(c, obj, actionCreate, actionEdit); err != nil {
+		return err
+	}
 	// Fiber leaves path parameters escaped: "Acme%20Ltd" must match "Acme Ltd".
 	value, err := url.PathUnescape(c.Params("value"))
 	if err != nil {
@@ -143,7 +157,7 @@ func (s *Server) upsertRecord(c *fiber.Ctx) error {
 		status = fiber.StatusCreated
 		c.Set(fiber.HeaderLocation, "/api/v1/objects/"+obj.Meta.Name+"/records/"+rec.ID())
 	}
-	return sendRecord(c, status, obj, rec, nil)
+	return sendRecord(c, status, obj, accessOf(c), rec, nil)
 }
 
 func (s *Server) batchRecords(c *fiber.Ctx) error {
@@ -155,6 +169,17 @@ func (s *Server) batchRecords(c *fiber.Ctx) error {
 	op, _ := body["operation"].(string)
 	req.Op = records.BatchOp(op)
 	req.Key, _ = body["key"].(string)
+	switch req.Op {
+	case records.BatchCreate:
+		err = permit(c, obj, actionCreate)
+	case records.BatchUpdate:
+		err = permit(c, obj, actionEdit)
+	case records.BatchUpsert:
+		err = permit(c, obj, actionCreate, actionEdit)
+	}
+	if err != nil {
+		return err
+	}
 	list, ok := body["records"].([]any)
 	if !ok {
 		return problem(fiber.StatusUnprocessableEntity, CodeValidation, "a batch is {\"operation\": \"create\"|\"update\"|\"upsert\", \"key\": \"<field for upsert>\", \"records\": [ … ]}")
@@ -176,7 +201,7 @@ func (s *Server) batchRecords(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendBatch(c, obj, results)
+	return sendBatch(c, obj, accessOf(c), results)
 }
 
 // objectAndBody resolves the :object parameter and decodes the JSON body.
@@ -203,7 +228,7 @@ func fieldsParam(c *fiber.Ctx, obj *compiled.Object) ([]string, error) {
 		if f == "" {
 			continue
 		}
-		if _, ok := obj.Column(f); !ok {
+		if _, ok := obj.Column(f); !ok || !accessOf(c).CanRead(f) {
 			return nil, problem(fiber.StatusBadRequest, CodeInvalidQuery, "object %q has no field %q", obj.Meta.Name, f)
 		}
 		fields = append(fields, f)
@@ -233,11 +258,12 @@ func (s *Server) listRecords(c *fiber.Ctx) error {
 		return err
 	}
 	q.User = userOf(c)
+	q.Access = accessOf(c)
 	res, err := s.records.List(c.UserContext(), rev, obj, q)
 	if err != nil {
 		return err
 	}
-	return sendList(c, obj, res, fields)
+	return sendList(c, obj, accessOf(c), res, fields)
 }
 
 func nilIfEmpty(s string) any {

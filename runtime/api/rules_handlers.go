@@ -174,6 +174,11 @@ func (s *Server) checkExpression(c *fiber.Ctx) error {
 	}
 	switch req.Kind {
 	case "", "rule":
+		// A rule may read any field, hidden or not: only roles that see
+		// every field may check one.
+		if err := requireSeesEverything(c); err != nil {
+			return err
+		}
 		r := &metadata.Rule{Name: "check", Condition: req.Expression}
 		if err := (expression.Checker{}).CheckRule(rev.Model, obj.Meta, r); err != nil {
 			return invalid(err)
@@ -183,7 +188,7 @@ func (s *Server) checkExpression(c *fiber.Ctx) error {
 			return invalid(err)
 		}
 	case "filter":
-		if _, err := filter.Translate(req.Expression, records.FilterColumns(obj), filter.Options{Dialect: rev.Dialect}); err != nil {
+		if _, err := filter.Translate(req.Expression, records.VisibleFilterColumns(obj, accessOf(c)), filter.Options{Dialect: rev.Dialect}); err != nil {
 			return invalid(err)
 		}
 	default:

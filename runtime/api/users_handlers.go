@@ -100,8 +100,13 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	if err := decodeInput(c.Body(), &body); err != nil {
 		return err
 	}
+	rev, err := s.revision(c)
+	if err != nil {
+		return err
+	}
 	u, err := s.auth.CreateUser(c.UserContext(), tenantOf(c).ID, auth.UserInput{
 		Email: body.Email, Name: body.Name, Role: body.Role, ManagerID: strings.ToLower(body.ManagerID), Password: body.Password,
+		KnownRole: rev.Model.HasRole,
 	}, auditActor(c))
 	if err != nil {
 		return err
@@ -164,6 +169,11 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 	if len(p.Errors) > 0 {
 		return p
 	}
+	rev, err := s.revision(c)
+	if err != nil {
+		return err
+	}
+	ch.KnownRole = rev.Model.HasRole
 	after, err := s.auth.UpdateUser(c.UserContext(), tenantOf(c).ID, u.ID, ch, auditActor(c))
 	if errors.Is(err, store.ErrNotFound) {
 		return problem(fiber.StatusNotFound, CodeNotFound, "no such user")

@@ -1,8 +1,8 @@
 // Package auth is Mosaic's identity: users and their passwords (argon2id),
 // sign-in with brute-force protection, sessions of the web UI, API tokens
 // of users, and the audit log of these and other security-relevant events.
-// Authorization — roles, permissions, sharing — builds on the Identity it
-// resolves; until then the only role with a meaning is store.RoleAdmin.
+// Authorization builds on the Identity it resolves: the user's role is
+// looked up in the tenant's compiled metadata (engine/compiled, Access).
 //
 // Brute-force protection counts failed sign-ins in memory, per account and
 // per client address. On several Mosaic nodes each node counts the failures

@@ -35,6 +35,9 @@ const (
 	CodeCycle     = "cycle"
 	CodeLastAdmin = "last_admin"
 	CodeTooShort  = "too_short"
+	// CodeUnknownRole: a role that is neither built in nor defined in the
+	// tenant's metadata.
+	CodeUnknownRole = "unknown_role"
 )
 
 // FieldError is one refused member of an input.
@@ -80,6 +83,9 @@ type UserInput struct {
 	ManagerID string
 	// Password is "" for none (the user cannot sign in until one is set).
 	Password string
+	// KnownRole, when set, reports whether a role exists (is built in or
+	// defined in the tenant's metadata); a role it does not know is refused.
+	KnownRole func(role string) bool
 }
 
 // UserChange is a change of a user; nil members stay as they are.
@@ -88,6 +94,8 @@ type UserChange struct {
 	// ManagerID set to "" removes the manager.
 	ManagerID *string
 	Active    *bool
+	// KnownRole is as UserInput's.
+	KnownRole func(role string) bool
 }
 
 func checkEmail(errs *InputError, email string) {
@@ -113,9 +121,12 @@ func checkName(errs *InputError, name string) {
 	}
 }
 
-func checkRole(errs *InputError, role string) {
-	if !RolePattern.MatchString(role) {
+func checkRole(errs *InputError, role string, known func(string) bool) {
+	switch {
+	case !RolePattern.MatchString(role):
 		errs.add("role", CodeInvalid, "a role is an API name: a lowercase letter, then up to 39 lowercase letters, digits or underscores")
+	case known != nil && !known(role):
+		errs.add("role", CodeUnknownRole, "there is no role %q: use admin, standard or a role defined at PUT /api/v1/roles", role)
 	}
 }
 
@@ -173,7 +184,7 @@ func (s *Service) CreateUser(ctx context.Context, tenantID string, in UserInput,
 	errs := &InputError{}
 	checkEmail(errs, in.Email)
 	checkName(errs, in.Name)
-	checkRole(errs, in.Role)
+	checkRole(errs, in.Role, in.KnownRole)
 	checkManagerID(errs, in.ManagerID)
 	if in.Password != "" {
 		var pe *InputError
@@ -225,7 +236,7 @@ func (s *Service) UpdateUser(ctx context.Context, tenantID, id string, ch UserCh
 		checkName(errs, *ch.Name)
 	}
 	if ch.Role != nil {
-		checkRole(errs, *ch.Role)
+		checkRole(errs, *ch.Role, ch.KnownRole)
 	}
 	if ch.ManagerID != nil {
 		checkManagerID(errs, *ch.ManagerID)

@@ -12,8 +12,10 @@ import (
 
 // followRollups makes the roll-ups of next follow the renames made since
 // cur, and refuses deleting a child object or field that a roll-up uses
-// (see metadata.Model.FollowRollupReferences).
+// (see metadata.Model.FollowRollupReferences). Permission sets follow
+// renames too, and lose their grants on what was deleted.
 func followRollups(cur, next *metadata.Model) metadata.Problems {
+	next.FollowPermissionReferences(cur)
 	return next.FollowRollupReferences(cur)
 }
 

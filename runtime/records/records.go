@@ -71,6 +71,11 @@ type Actor struct {
 	// Languages are the actor's preferred languages, for messages of
 	// validation rules.
 	Languages []string
+	// Access is what the actor's role may do with the object written: a
+	// field it may not read is refused as unknown, one it may not edit as
+	// read-only. nil means every field (system work and tests). Validation
+	// rules, formulas and defaults still see every field.
+	Access *compiled.Access
 }
 
 // User returns the actor as expressions see it ($user).

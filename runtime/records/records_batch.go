@@ -16,10 +16,18 @@ var ErrNotUpsertKey = errors.New("field is not an external id or unique field")
 
 // upsertKey returns the column an upsert matches on: an external id or
 // another unique text field.
-func upsertKey(obj *compiled.Object, field string) (*compiled.Column, error) {
+//
+// The key must be a field the actor's role may read (one it may not is
+// refused as if it did not exist) and edit (a creating upsert writes it).
+func upsertKey(obj *compiled.Object, actor Actor, field string) (*compiled.Column, error) {
 	col, ok := obj.Column(field)
-	if !ok || col.System || !col.Field.IsUnique() || col.Field.IsGenerated() || col.Type.Kind != metadata.KindText {
+	if !ok || col.System || !col.Field.IsUnique() || col.Field.IsGenerated() || col.Type.Kind != metadata.KindText ||
+		(actor.Access != nil && !actor.Access.CanRead(field)) {
 		return nil, fmt.Errorf("%w: %q", ErrNotUpsertKey, field)
+	}
+	if actor.Access != nil && !actor.Access.CanEdit(field) {
+		return nil, &ValidationError{Errors: []FieldError{{Index: WholeBatch, Field: field, Code: metadata.CodeReadOnly,
+			Message: fmt.Sprintf("your role may read field %q but not edit it, so it cannot be an upsert key", field)}}}
 	}
 	return col, nil
 }
@@ -27,7 +35,7 @@ func upsertKey(obj *compiled.Object, field string) (*compiled.Column, error) {
 // Upsert creates the record whose key field has value, or updates it when
 // it exists. It reports whether it created the record.
 func (s *Service) Upsert(ctx context.Context, rev *compiled.Revision, obj *compiled.Object, actor Actor, field, value string, input map[string]any) (Record, bool, error) {
-	col, err := upsertKey(obj, field)
+	col, err := upsertKey(obj, actor, field)
 	if err != nil {
 		return nil, false, err
 	}
@@ -70,7 +78,7 @@ func (s *Service) upsert(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 	case err != nil:
 		return nil, false, fmt.Errorf("records: upsert %s: %w", obj.Meta.Name, err)
 	}
-	values, errs := normalize(obj, input, index)
+	values, errs := normalize(obj, actor.Access, input, index)
 	if len(errs) > 0 {
 		return nil, false, &ValidationError{Errors: errs}
 	}
@@ -143,11 +151,11 @@ func (s *Service) Batch(ctx context.Context, rev *compiled.Revision, obj *compil
 				errs = append(errs, FieldError{Index: i, Field: compiled.ColID, Code: metadata.CodeRequired, Message: "each record of an update batch needs its id"})
 			}
 			ids[i] = id
-			values, ferrs := normalize(obj, body, i)
+			values, ferrs := normalize(obj, actor.Access, body, i)
 			errs = append(errs, ferrs...)
 			prepared[i] = values
 		case BatchUpsert:
-			col, err := upsertKey(obj, req.Key)
+			col, err := upsertKey(obj, actor, req.Key)
 			if err != nil {
 				return nil, err
 			}

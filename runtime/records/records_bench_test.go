@@ -166,7 +166,7 @@ func BenchmarkValidation(b *testing.B) {
 	b.Run("update", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			values, errs := normalize(obj, change, 0)
+			values, errs := normalize(obj, nil, change, 0)
 			if len(errs) > 0 {
 				b.Fatal(errs)
 			}
@@ -213,7 +213,7 @@ func TestValidationFixtureIsValid(t *testing.T) {
 	}
 	for rule, change := range broken {
 		t.Run(rule, func(t *testing.T) {
-			ch, errs := normalize(obj, change, 0)
+			ch, errs := normalize(obj, nil, change, 0)
 			require.Empty(t, errs)
 			rec := Record{}
 			for k, v := range values {
@@ -236,7 +236,7 @@ func TestValidationFixtureIsValid(t *testing.T) {
 	for k, v := range values {
 		rec[k] = v
 	}
-	ch, _ := normalize(obj, map[string]any{"cost": json.Number("110000")}, 0)
+	ch, _ := normalize(obj, nil, map[string]any{"cost": json.Number("110000")}, 0)
 	for k, v := range ch {
 		rec[k] = v
 	}

@@ -14,7 +14,10 @@ import (
 // every field error. System and generated columns may not be written, but
 // for record_type: a name (or null) that the create path checks and the
 // update path refuses unless it is the stored type (see checkPicklists).
-func normalize(obj *compiled.Object, input map[string]any, index int) (map[string]any, []FieldError) {
+//
+// With acc, a field the role may not read is refused exactly as a field
+// the object does not have, and one it may not edit as read-only.
+func normalize(obj *compiled.Object, acc *compiled.Access, input map[string]any, index int) (map[string]any, []FieldError) {
 	values := make(map[string]any, len(input))
 	var errs []FieldError
 	keys := make([]string, 0, len(input))
@@ -26,7 +29,7 @@ func normalize(obj *compiled.Object, input map[string]any, index int) (map[strin
 		v := input[k]
 		col, ok := obj.Column(k)
 		switch {
-		case !ok:
+		case !ok || (acc != nil && !col.System && !acc.CanRead(k)):
 			errs = append(errs, FieldError{Index: index, Field: k, Code: metadata.CodeUnknownField,
 				Message: fmt.Sprintf("object %q has no field %q", obj.Meta.Name, k)})
 			continue
@@ -41,6 +44,10 @@ func normalize(obj *compiled.Object, input map[string]any, index int) (map[strin
 		case col.System || col.Field.IsGenerated():
 			errs = append(errs, FieldError{Index: index, Field: k, Code: metadata.CodeReadOnly,
 				Message: fmt.Sprintf("field %q is set by the platform and cannot be written", k)})
+			continue
+		case acc != nil && !acc.CanEdit(k):
+			errs = append(errs, FieldError{Index: index, Field: k, Code: metadata.CodeReadOnly,
+				Message: fmt.Sprintf("your role may read field %q but not edit it", k)})
 			continue
 		}
 		if v == nil || isBlankString(v, col) {

@@ -64,6 +64,10 @@ type ListQuery struct {
 	Count bool
 	// User is the caller, for $user in filters.
 	User expression.User
+	// Access is what the caller's role may do with the object: a field it
+	// may not read is, to the filter, the sort and Fields, a field the
+	// object does not have. nil means every field.
+	Access *compiled.Access
 }
 
 // ListResult is one page of records.
@@ -90,19 +94,20 @@ func (s *Service) List(ctx context.Context, rev *compiled.Revision, obj *compile
 	if sel.Limit == 0 {
 		sel.Limit = query.DefaultLimit
 	}
+	resolve := visibleColumn(obj, q.Access)
 	for _, f := range q.Fields {
-		if _, ok := obj.Column(f); !ok {
+		if _, ok := resolve(f); !ok {
 			return nil, fmt.Errorf("%w: object %q has no field %q", ErrInvalidQuery, obj.Meta.Name, f)
 		}
 	}
 	if q.Filter != "" {
-		w, err := filter.Translate(q.Filter, FilterColumns(obj), filter.Options{Dialect: rev.Dialect, Now: s.now(), User: q.User})
+		w, err := filter.Translate(q.Filter, VisibleFilterColumns(obj, q.Access), filter.Options{Dialect: rev.Dialect, Now: s.now(), User: q.User})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidQuery, err)
 		}
 		sel.Where, sel.WhereArgs = w.SQL, w.Args
 	}
-	sorts, err := query.ParseSort(q.Sort, obj.Column)
+	sorts, err := query.ParseSort(q.Sort, resolve)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidQuery, err)
 	}
@@ -184,12 +189,36 @@ func selectColumns(obj *compiled.Object, fields []string, keys []query.Sort) []*
 
 // FilterColumns adapts a compiled object to the filter's column resolver:
 // every field and system column may be filtered on.
-func FilterColumns(obj *compiled.Object) filter.Columns { return columns{obj} }
+func FilterColumns(obj *compiled.Object) filter.Columns { return columns{obj, nil} }
 
-type columns struct{ obj *compiled.Object }
+// VisibleFilterColumns is FilterColumns limited to the columns a role may
+// read (acc; nil for all): the others do not exist for the filter.
+func VisibleFilterColumns(obj *compiled.Object, acc *compiled.Access) filter.Columns {
+	return columns{obj, acc}
+}
+
+// visibleColumn resolves the columns of obj that acc may read (every one
+// when acc is nil).
+func visibleColumn(obj *compiled.Object, acc *compiled.Access) func(string) (*compiled.Column, bool) {
+	if acc == nil {
+		return obj.Column
+	}
+	return func(name string) (*compiled.Column, bool) {
+		col, ok := obj.Column(name)
+		if !ok || !acc.CanRead(name) {
+			return nil, false
+		}
+		return col, true
+	}
+}
+
+type columns struct {
+	obj *compiled.Object
+	acc *compiled.Access
+}
 
 func (c columns) Column(name string) (filter.Column, bool) {
-	col, ok := c.obj.Column(name)
+	col, ok := visibleColumn(c.obj, c.acc)(name)
 	if !ok {
 		return filter.Column{}, false
 	}

@@ -33,7 +33,7 @@ func (s *Service) Create(ctx context.Context, rev *compiled.Revision, obj *compi
 // prepareCreate normalizes a new record's input, fills defaults and checks
 // required fields.
 func prepareCreate(obj *compiled.Object, input map[string]any, now time.Time, actor Actor, index int) (map[string]any, error) {
-	values, errs := normalize(obj, input, index)
+	values, errs := normalize(obj, actor.Access, input, index)
 	errs = append(errs, applyDefaults(obj, values, now, actor, index)...)
 	for _, re := range checkRequired(obj, values, index) {
 		// A field whose given value was refused is not also "missing"; one
@@ -172,7 +172,7 @@ func writeError(obj *compiled.Object, values map[string]any, err error, index in
 // Update applies a partial change to a record. expected, when not nil, is
 // the version the caller read: a different current version is ErrStale.
 func (s *Service) Update(ctx context.Context, rev *compiled.Revision, obj *compiled.Object, actor Actor, id string, input map[string]any, expected *int64) (Record, error) {
-	values, errs := normalize(obj, input, 0)
+	values, errs := normalize(obj, actor.Access, input, 0)
 	if len(errs) > 0 {
 		return nil, &ValidationError{Errors: errs}
 	}

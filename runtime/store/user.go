@@ -11,9 +11,9 @@ import (
 	"github.com/google/uuid"
 )
 
-// RoleAdmin is the built-in administrator role. Until role metadata exists
-// it is the only role with a meaning: administrators manage users and read
-// the audit log.
+// RoleAdmin is the built-in administrator role (metadata.RoleAdmin):
+// administrators manage users and metadata, read the audit log and may do
+// everything with records. Other roles are metadata (engine/compiled).
 const RoleAdmin = "admin"
 
 // BootstrapAdminEmail is the email of the administrator Mosaic creates for

@@ -1,0 +1,134 @@
+package compiled
+
+import "github.com/mosaic-paas/mosaic/metadata"
+
+// Access is what one role may do with one object: its object permissions
+// and the fields it may read and edit. It is computed once per revision
+// (compilePermissions) and shared by every request; it must not be changed.
+type Access struct {
+	// Create, Read, Edit and Delete are the object permissions; ViewAll and
+	// ModifyAll the record-level overrides that sharing will honour.
+	Create, Read, Edit, Delete, ViewAll, ModifyAll bool
+	// all means every field is readable and editable (admin, standard).
+	all bool
+	// readable and editable are the field names the role may read and
+	// edit when not all.
+	readable, editable map[string]bool
+}
+
+// allAccess is the access of the admin role: everything.
+var allAccess = &Access{Create: true, Read: true, Edit: true, Delete: true, ViewAll: true, ModifyAll: true, all: true}
+
+// standardAccess is the access of the built-in standard role: create, read,
+// edit and delete on every object, every field.
+var standardAccess = &Access{Create: true, Read: true, Edit: true, Delete: true, all: true}
+
+// noAccess is the access of a role to an object no permission set grants.
+var noAccess = &Access{}
+
+// CanRead reports whether the role may see the column called name: system
+// columns when it may read the object, fields it was granted read on.
+func (a *Access) CanRead(name string) bool {
+	if !a.Read {
+		return false
+	}
+	if a.all {
+		return true
+	}
+	return a.readable[name] || isSystemColumn(name)
+}
+
+// CanEdit reports whether the role may write the field called name (system
+// columns are written by the runtime only, whatever the role).
+func (a *Access) CanEdit(name string) bool {
+	if !a.Edit && !a.Create {
+		return false
+	}
+	return a.all || a.editable[name]
+}
+
+// AllFields reports whether the role reads and edits every field.
+func (a *Access) AllFields() bool { return a.all }
+
+func isSystemColumn(name string) bool {
+	for _, c := range systemColumns {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Access returns what the role may do with the object: everything for the
+// admin role, the standard role's grants, else the union of what the role's
+// permission sets grant. A role or object that is not defined has no access.
+func (r *Revision) Access(role, object string) *Access {
+	if _, ok := r.objects[object]; !ok {
+		return noAccess
+	}
+	switch role {
+	case metadata.RoleAdmin:
+		return allAccess
+	case metadata.RoleStandard:
+		return standardAccess
+	}
+	if a, ok := r.permissions[role][object]; ok {
+		return a
+	}
+	return noAccess
+}
+
+// compilePermissions computes each custom role's access to each object it
+// is granted anything on.
+func (r *Revision) compilePermissions() {
+	r.permissions = map[string]map[string]*Access{}
+	for _, role := range r.Model.Roles {
+		byObject := map[string]*Access{}
+		for _, setName := range role.PermissionSets {
+			set := r.Model.PermissionSet(setName)
+			if set == nil {
+				continue
+			}
+			for objName, op := range set.Objects {
+				if _, ok := r.objects[objName]; !ok || !op.Read {
+					continue
+				}
+				a := byObject[objName]
+				if a == nil {
+					a = &Access{readable: map[string]bool{}, editable: map[string]bool{}}
+					byObject[objName] = a
+				}
+				a.Read = true
+				a.Create = a.Create || op.Create
+				a.Edit = a.Edit || op.Edit
+				a.Delete = a.Delete || op.Delete
+				a.ViewAll = a.ViewAll || op.ViewAll
+				a.ModifyAll = a.ModifyAll || op.ModifyAll
+			}
+		}
+		// Field grants count on objects some included set lets the role read.
+		for _, setName := range role.PermissionSets {
+			set := r.Model.PermissionSet(setName)
+			if set == nil {
+				continue
+			}
+			for objName, fields := range set.Fields {
+				a := byObject[objName]
+				if a == nil {
+					continue
+				}
+				o := r.objects[objName]
+				for name, fp := range fields {
+					if _, ok := o.Column(name); !ok || !fp.Read {
+						continue
+					}
+					a.readable[name] = true
+					if fp.Edit {
+						a.editable[name] = true
+					}
+				}
+			}
+		}
+		r.permissions[role.Name] = byObject
+	}
+}
