@@ -36,6 +36,32 @@ type Object struct {
 	RecordTypes []*RecordType `json:"record_types,omitempty"`
 	// TrackHistory names the fields whose changes are kept in field history.
 	TrackHistory []string `json:"track_history,omitempty"`
+	// Sharing is the organization-wide default of record-level access:
+	// SharingPrivate, SharingPublicRead or SharingPublicReadWrite. Empty
+	// means SharingPublicReadWrite, so objects defined before record-level
+	// access keep working as they did.
+	Sharing string `json:"sharing,omitempty"`
+}
+
+// Organization-wide defaults of an object's record-level access.
+const (
+	// SharingPrivate: a user sees the records they own and those owned by
+	// users whose roles are below theirs in the role hierarchy.
+	SharingPrivate = "private"
+	// SharingPublicRead: every user with read permission sees every record;
+	// editing and deleting still follow SharingPrivate.
+	SharingPublicRead = "public_read"
+	// SharingPublicReadWrite: record-level access restricts nothing.
+	SharingPublicReadWrite = "public_read_write"
+)
+
+// EffectiveSharing returns the object's organization-wide default, with
+// the empty value read as SharingPublicReadWrite.
+func (o *Object) EffectiveSharing() string {
+	if o.Sharing == "" {
+		return SharingPublicReadWrite
+	}
+	return o.Sharing
 }
 
 // Rule is a validation rule: when Condition is true the record breaks it.

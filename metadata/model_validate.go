@@ -112,6 +112,12 @@ func Validate(m *Model, check ExpressionChecker) Problems {
 
 func validateObject(m *Model, o *Object, opath string, check ExpressionChecker) []Problem {
 	var ps []Problem
+	switch o.Sharing {
+	case "", SharingPrivate, SharingPublicRead, SharingPublicReadWrite:
+	default:
+		ps = append(ps, problemf(opath+".sharing", ProblemInvalidSetting, "sharing must be %q, %q or %q, not %q",
+			SharingPrivate, SharingPublicRead, SharingPublicReadWrite, truncateForMessage(o.Sharing)))
+	}
 	seen := map[string]bool{}
 	seenID := map[string]bool{}
 	for _, f := range o.Fields {

@@ -7,8 +7,9 @@ import (
 
 // Built-in roles. RoleAdmin may do everything and bypasses record-level
 // rules; RoleStandard may create, read, edit and delete the records of every
-// object and see and edit every field (but not view or modify all records,
-// which record-level sharing will mean). Neither may be defined in metadata.
+// object and see and edit every field, but sits in no role hierarchy, so it
+// sees only its own records of a private object. Neither may be defined in
+// metadata.
 const (
 	RoleAdmin    = "admin"
 	RoleStandard = "standard"
@@ -21,8 +22,8 @@ const MaxRoleNameLength = 40
 // ProblemCycle is a role hierarchy that loops back on itself.
 const ProblemCycle = "cycle"
 
-// Role is a role users hold: its place in the role hierarchy (used by
-// record-level sharing) and the permission sets it includes. A custom role
+// Role is a role users hold: its place in the role hierarchy (a role sees
+// the records owned under it, see Object.Sharing) and the permission sets it includes. A custom role
 // may do exactly what its permission sets grant, nothing else.
 type Role struct {
 	Name        string `json:"name"`

@@ -265,6 +265,9 @@ type Revision struct {
 	ordered []*Object
 	// permissions is each custom role's access by object (permission.go).
 	permissions map[string]map[string]*Access
+	// below is, per custom role, every role beneath it in the role
+	// hierarchy, sorted (permission.go).
+	below map[string][]string
 }
 
 // Compile compiles a whole model of a tenant: every object and every

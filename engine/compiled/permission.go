@@ -1,13 +1,18 @@
 package compiled
 
-import "github.com/mosaic-paas/mosaic/metadata"
+import (
+	"sort"
+
+	"github.com/mosaic-paas/mosaic/metadata"
+)
 
 // Access is what one role may do with one object: its object permissions
 // and the fields it may read and edit. It is computed once per revision
 // (compilePermissions) and shared by every request; it must not be changed.
 type Access struct {
 	// Create, Read, Edit and Delete are the object permissions; ViewAll and
-	// ModifyAll the record-level overrides that sharing will honour.
+	// ModifyAll let the role see and change every record of the object,
+	// whatever record-level access says (runtime/records).
 	Create, Read, Edit, Delete, ViewAll, ModifyAll bool
 	// all means every field is readable and editable (admin, standard).
 	all bool
@@ -78,9 +83,32 @@ func (r *Revision) Access(role, object string) *Access {
 	return noAccess
 }
 
+// RolesBelow returns the roles beneath role in the role hierarchy (its
+// subordinates, theirs, and so on), sorted; none for a built-in role or a
+// role at the bottom. Computed once per revision; it must not be changed.
+func (r *Revision) RolesBelow(role string) []string { return r.below[role] }
+
+// compileHierarchy computes every custom role's subordinates, following
+// parents upward from each role (metadata.Validate refused cycles; a role
+// met twice on one path stops the walk all the same).
+func (r *Revision) compileHierarchy() {
+	r.below = map[string][]string{}
+	for _, role := range r.Model.Roles {
+		seen := map[string]bool{role.Name: true}
+		for p := r.Model.Role(role.Parent); p != nil && !seen[p.Name]; p = r.Model.Role(p.Parent) {
+			seen[p.Name] = true
+			r.below[p.Name] = append(r.below[p.Name], role.Name)
+		}
+	}
+	for _, names := range r.below {
+		sort.Strings(names)
+	}
+}
+
 // compilePermissions computes each custom role's access to each object it
-// is granted anything on.
+// is granted anything on, and the role hierarchy.
 func (r *Revision) compilePermissions() {
+	r.compileHierarchy()
 	r.permissions = map[string]map[string]*Access{}
 	for _, role := range r.Model.Roles {
 		byObject := map[string]*Access{}

@@ -73,3 +73,23 @@ func TestAccess(t *testing.T) {
 		assert.False(t, a.Read || a.CanRead("id") || a.CanRead("name"), role)
 	}
 }
+
+// TestRolesBelow checks the role hierarchy flattened per role: every level
+// below, not above, not sideways, none for built-in roles.
+func TestRolesBelow(t *testing.T) {
+	m := &metadata.Model{Roles: []*metadata.Role{
+		{Name: "ceo"},
+		{Name: "vp_sales", Parent: "ceo"},
+		{Name: "vp_service", Parent: "ceo"},
+		{Name: "rep", Parent: "vp_sales"},
+		{Name: "intern", Parent: "rep"},
+	}}
+	rev, err := compiled.Compile(postgres, "t1", schema, 1, m)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"intern", "rep", "vp_sales", "vp_service"}, rev.RolesBelow("ceo"))
+	assert.Equal(t, []string{"intern", "rep"}, rev.RolesBelow("vp_sales"))
+	assert.Empty(t, rev.RolesBelow("vp_service"))
+	assert.Empty(t, rev.RolesBelow("intern"))
+	assert.Empty(t, rev.RolesBelow(metadata.RoleAdmin))
+	assert.Empty(t, rev.RolesBelow("undefined"))
+}

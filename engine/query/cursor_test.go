@@ -98,7 +98,7 @@ func TestCursorRoundTrip(t *testing.T) {
 					}
 					for _, d := range []dialect.Dialect{sqlite, postgres} {
 						do := object(d)
-						sel := &query.Select{Object: do, Columns: do.Columns, Sorts: keysOf(t, do, spec), After: got}
+						sel := &query.Select{Object: do, Visible: query.Unrestricted(), Columns: do.Columns, Sorts: keysOf(t, do, spec), After: got}
 						_, _, err := sel.SQL(d)
 						require.NoError(t, err, d.Name())
 					}
@@ -335,7 +335,7 @@ func FuzzDecodeCursor(f *testing.F) {
 		}
 		for _, d := range []dialect.Dialect{sqlite, postgres} {
 			do := objects[d.Name()]
-			sel := &query.Select{Object: do, Columns: do.Columns, Sorts: keysOf(t, do, spec), After: c}
+			sel := &query.Select{Object: do, Visible: query.Unrestricted(), Columns: do.Columns, Sorts: keysOf(t, do, spec), After: c}
 			if _, _, err := sel.SQL(d); err != nil {
 				t.Fatalf("%s: an accepted cursor does not build a query: %v", d.Name(), err)
 			}

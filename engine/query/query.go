@@ -71,14 +71,43 @@ func ParseSort(spec string, resolve func(name string) (*compiled.Column, bool)) 
 	return out, nil
 }
 
+// Visibility is the record-level access of a list: every record, or those
+// matching a predicate. A Select without one is refused, so no list can
+// forget the caller's record-level access; build one with Unrestricted or
+// Restricted.
+type Visibility struct {
+	set  bool
+	sql  string
+	args []any
+}
+
+// Unrestricted is the visibility of a caller who may see every record.
+func Unrestricted() Visibility { return Visibility{set: true} }
+
+// Restricted is the visibility of the records matching sql, a predicate
+// whose placeholders are numbered from 1, with its arguments.
+func Restricted(sql string, args []any) Visibility {
+	return Visibility{set: true, sql: sql, args: args}
+}
+
+// Args returns the number of arguments of the predicate: a filter after it
+// numbers its placeholders from Args()+1.
+func (v Visibility) Args() int { return len(v.args) }
+
+// ErrNoVisibility is returned by a Select built without a Visibility.
+var ErrNoVisibility = errors.New("query: a select needs the caller's record visibility")
+
 // Select is a list query over one object.
 type Select struct {
 	Object *compiled.Object
+	// Visible is the caller's record-level access; required. Its
+	// predicate is ANDed with Where, its arguments come first.
+	Visible Visibility
 	// Columns are the columns to read; they must include the sort keys
 	// (their values make the next cursor).
 	Columns []*compiled.Column
-	// Where is a SQL predicate with its arguments (numbered from 1); empty
-	// for none.
+	// Where is a SQL predicate with its arguments (numbered after the
+	// Visible predicate's); empty for none.
 	Where     string
 	WhereArgs []any
 	// Sorts is the order; the id is appended as the final key unless it is
@@ -104,14 +133,13 @@ func (s *Select) Keys() []Sort {
 // SQL builds the statement and its arguments. Argument values of the cursor
 // are converted with the dialect.
 func (s *Select) SQL(d dialect.Dialect) (string, []any, error) {
+	where, args, err := s.conditions()
+	if err != nil {
+		return "", nil, err
+	}
 	cols := make([]string, len(s.Columns))
 	for i, c := range s.Columns {
 		cols[i] = c.Quoted
-	}
-	args := append([]any(nil), s.WhereArgs...)
-	var where []string
-	if s.Where != "" {
-		where = append(where, "("+s.Where+")")
 	}
 	keys := s.Keys()
 	if s.After != nil {
@@ -144,13 +172,35 @@ func (s *Select) SQL(d dialect.Dialect) (string, []any, error) {
 	return b.String(), args, nil
 }
 
-// CountSQL builds the count of rows matching the filter.
-func (s *Select) CountSQL() (string, []any) {
-	q := "SELECT count(*) FROM " + s.Object.Table
-	if s.Where != "" {
-		q += " WHERE " + s.Where
+// conditions returns the visibility predicate and the filter, and their
+// arguments.
+func (s *Select) conditions() ([]string, []any, error) {
+	if !s.Visible.set {
+		return nil, nil, ErrNoVisibility
 	}
-	return q, s.WhereArgs
+	var where []string
+	args := append([]any(nil), s.Visible.args...)
+	if s.Visible.sql != "" {
+		where = append(where, "("+s.Visible.sql+")")
+	}
+	if s.Where != "" {
+		where = append(where, "("+s.Where+")")
+		args = append(args, s.WhereArgs...)
+	}
+	return where, args, nil
+}
+
+// CountSQL builds the count of the visible rows matching the filter.
+func (s *Select) CountSQL() (string, []any, error) {
+	where, args, err := s.conditions()
+	if err != nil {
+		return "", nil, err
+	}
+	q := "SELECT count(*) FROM " + s.Object.Table
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	return q, args, nil
 }
 
 // keyset builds the predicate "the row sorts after the cursor", with NULLs

@@ -221,7 +221,7 @@ func TestSelectSQL(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := object(tt.d)
-			s := &query.Select{Object: o, Columns: cols(t, o, "id", "name", "amount"), Where: tt.where, WhereArgs: tt.whereArgs,
+			s := &query.Select{Object: o, Visible: query.Unrestricted(), Columns: cols(t, o, "id", "name", "amount"), Where: tt.where, WhereArgs: tt.whereArgs,
 				Sorts: sorts(t, o, tt.sort), Limit: tt.limit}
 			q, args, err := s.SQL(tt.d)
 			require.NoError(t, err)
@@ -234,7 +234,7 @@ func TestSelectSQL(t *testing.T) {
 func TestSelectLimit(t *testing.T) {
 	o := object(sqlite)
 	for limit, want := range map[int]string{-5: " LIMIT 51", 0: " LIMIT 51", 1: " LIMIT 2", 50: " LIMIT 51", 200: " LIMIT 201"} {
-		q, _, err := (&query.Select{Object: o, Columns: o.Columns, Limit: limit}).SQL(sqlite)
+		q, _, err := (&query.Select{Object: o, Visible: query.Unrestricted(), Columns: o.Columns, Limit: limit}).SQL(sqlite)
 		require.NoError(t, err)
 		assert.True(t, strings.HasSuffix(q, want), "limit %d: %s", limit, q)
 	}
@@ -242,16 +242,35 @@ func TestSelectLimit(t *testing.T) {
 
 func TestCountSQL(t *testing.T) {
 	o := object(sqlite)
-	q, args := (&query.Select{Object: o}).CountSQL()
+	q, args, err := (&query.Select{Object: o, Visible: query.Unrestricted()}).CountSQL()
+	require.NoError(t, err)
 	assert.Equal(t, `SELECT count(*) FROM "t_acme__deal"`, q)
 	assert.Empty(t, args)
 
 	o = object(postgres)
-	s := &query.Select{Object: o, Where: `"amount" > $1`, WhereArgs: []any{"100"}, Sorts: sorts(t, o, "-amount"),
+	s := &query.Select{Object: o, Visible: query.Unrestricted(), Where: `"amount" > $1`, WhereArgs: []any{"100"}, Sorts: sorts(t, o, "-amount"),
 		After: &query.Cursor{Values: []any{decimal.RequireFromString("5"), someID}}, Limit: 5}
-	q, args = s.CountSQL()
-	assert.Equal(t, `SELECT count(*) FROM "t_acme"."deal" WHERE "amount" > $1`, q, "the cursor does not narrow the count")
+	q, args, err = s.CountSQL()
+	require.NoError(t, err)
+	assert.Equal(t, `SELECT count(*) FROM "t_acme"."deal" WHERE ("amount" > $1)`, q, "the cursor does not narrow the count")
 	assert.Equal(t, []any{"100"}, args)
+
+	s.Visible = query.Restricted(`"owner_id" = $1`, []any{someID})
+	s.Where, s.WhereArgs = `"amount" > $2`, []any{"100"}
+	q, args, err = s.CountSQL()
+	require.NoError(t, err)
+	assert.Equal(t, `SELECT count(*) FROM "t_acme"."deal" WHERE ("owner_id" = $1) AND ("amount" > $2)`, q)
+	assert.Equal(t, []any{someID, "100"}, args)
+}
+
+// TestSelectNeedsVisibility checks that a list or count built without the
+// caller's record visibility is refused rather than reading every record.
+func TestSelectNeedsVisibility(t *testing.T) {
+	o := object(sqlite)
+	_, _, err := (&query.Select{Object: o, Columns: o.Columns}).SQL(sqlite)
+	assert.ErrorIs(t, err, query.ErrNoVisibility)
+	_, _, err = (&query.Select{Object: o}).CountSQL()
+	assert.ErrorIs(t, err, query.ErrNoVisibility)
 }
 
 // TestKeysetPredicate pins the "after the cursor" predicate for every
@@ -344,7 +363,7 @@ func TestKeysetPredicate(t *testing.T) {
 				{postgres, `"name" = $1 OR "stage" = $2`, tt.pg, tt.pgArgs},
 			} {
 				o := object(c.d)
-				s := &query.Select{Object: o, Columns: cols(t, o, "id"), Where: c.where, WhereArgs: []any{"x", "open"},
+				s := &query.Select{Object: o, Visible: query.Unrestricted(), Columns: cols(t, o, "id"), Where: c.where, WhereArgs: []any{"x", "open"},
 					Sorts: sorts(t, o, tt.sort), After: &query.Cursor{Values: tt.values}, Limit: 25}
 				q, args, err := s.SQL(c.d)
 				require.NoError(t, err)
@@ -366,7 +385,7 @@ func TestKeysetPredicate(t *testing.T) {
 // when there is no filter.
 func TestKeysetWithoutFilter(t *testing.T) {
 	o := object(postgres)
-	s := &query.Select{Object: o, Columns: cols(t, o, "id"), Sorts: sorts(t, o, "-closed_at"),
+	s := &query.Select{Object: o, Visible: query.Unrestricted(), Columns: cols(t, o, "id"), Sorts: sorts(t, o, "-closed_at"),
 		After: &query.Cursor{Values: []any{nil, someID}}, Limit: 1}
 	q, args, err := s.SQL(postgres)
 	require.NoError(t, err)
@@ -389,7 +408,7 @@ func TestKeysetErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &query.Select{Object: o, Columns: o.Columns, Sorts: sorts(t, o, tt.sort), After: &query.Cursor{Values: tt.values}}
+			s := &query.Select{Object: o, Visible: query.Unrestricted(), Columns: o.Columns, Sorts: sorts(t, o, tt.sort), After: &query.Cursor{Values: tt.values}}
 			q, args, err := s.SQL(sqlite)
 			require.Error(t, err)
 			assert.ErrorIs(t, err, query.ErrInvalid)

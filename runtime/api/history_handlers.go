@@ -36,7 +36,7 @@ func (s *Server) recordHistory(c *fiber.Ctx) error {
 		}
 		q.Limit = n
 	}
-	res, err := s.records.History(c.UserContext(), rev, obj, strings.ToLower(c.Params("id")), q)
+	res, err := s.records.History(c.UserContext(), rev, obj, actorOf(c), strings.ToLower(c.Params("id")), q)
 	if err != nil {
 		return err
 	}

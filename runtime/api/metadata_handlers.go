@@ -107,6 +107,9 @@ type objectPatch struct {
 	RecordTypes *[]*metadata.RecordType `json:"record_types"`
 	// TrackHistory replaces the list of fields whose changes are recorded.
 	TrackHistory *[]string `json:"track_history"`
+	// Sharing sets the object's organization-wide default ("" for the
+	// default, public_read_write).
+	Sharing *string `json:"sharing"`
 }
 
 func (s *Server) patchObject(c *fiber.Ctx) error {
@@ -155,6 +158,9 @@ func (s *Server) patchObject(c *fiber.Ctx) error {
 		}
 		if p.RecordTypes != nil {
 			o.RecordTypes = *p.RecordTypes
+		}
+		if p.Sharing != nil {
+			o.Sharing = *p.Sharing
 		}
 		return nil
 	})

@@ -145,6 +145,8 @@ func toProblem(c *fiber.Ctx, err error) *Problem {
 	switch {
 	case errors.Is(err, records.ErrNotFound):
 		return problem(fiber.StatusNotFound, CodeNotFound, "no such record")
+	case errors.Is(err, records.ErrForbidden):
+		return problem(fiber.StatusForbidden, CodeForbidden, "you may see this record but not change it")
 	case errors.Is(err, records.ErrStale):
 		return problem(fiber.StatusPreconditionFailed, CodeStale, "the record has changed since you read it; read it again and reapply your change")
 	case errors.Is(err, records.ErrReferenced):

@@ -85,7 +85,7 @@ func (s *Server) getRecord(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rec, err := s.records.Get(c.UserContext(), rev, obj, strings.ToLower(c.Params("id")))
+	rec, err := s.records.Get(c.UserContext(), rev, obj, actorOf(c), strings.ToLower(c.Params("id")))
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (s *Server) deleteRecord(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.records.Delete(c.UserContext(), rev, obj, strings.ToLower(c.Params("id")), expected); err != nil {
+	if err := s.records.Delete(c.UserContext(), rev, obj, actorOf(c), strings.ToLower(c.Params("id")), expected); err != nil {
 		return err
 	}
 	s.auditRecordDeleted(c, obj, strings.ToLower(c.Params("id")))

@@ -44,12 +44,17 @@ type fixture struct {
 // newFixture builds a fixture with rows opportunities spread over accounts
 // accounts. It skips when the kind of store is not available.
 func newFixture(tb testing.TB, kind string, rows, accounts int) *fixture {
+	return newFixtureOf(tb, kind, rows, accounts, benchmark.OpportunityDoc)
+}
+
+// newFixtureOf is newFixture with the opportunity defined by oppDoc.
+func newFixtureOf(tb testing.TB, kind string, rows, accounts int, oppDoc string) *fixture {
 	tb.Helper()
 	ctx := context.Background()
 	db := storetest.Open(tb, kind)
 	env := apitest.New(tb, db, "bench")
 	env.MustDo(201, "POST", "/api/v1/objects", benchmark.AccountDoc)
-	env.MustDo(201, "POST", "/api/v1/objects", benchmark.OpportunityDoc)
+	env.MustDo(201, "POST", "/api/v1/objects", oppDoc)
 	_, tok, err := store.AuthenticateToken(ctx, db, env.Token)
 	require.NoError(tb, err)
 

@@ -559,7 +559,7 @@ func TestOnDeleteChange(t *testing.T) {
 		require.NoError(t, e.delete("account", parent))
 		assert.Equal(t, int64(1), e.count("account"))
 		assert.Equal(t, int64(1), e.count("contact"))
-		_, err = e.recs.Get(e.ctx, e.rev(), mustObj(t, e, "contact"), con)
+		_, err = e.recs.Get(e.ctx, e.rev(), mustObj(t, e, "contact"), records.Actor{}, con)
 		assert.ErrorIs(t, err, records.ErrNotFound)
 
 		// And set_null empties the lookup instead.
@@ -697,7 +697,7 @@ func TestStatementsAfterRetype(t *testing.T) {
 		rev, o := e.obj("invoice")
 		rec, err := e.recs.Create(e.ctx, rev, o, records.Actor{}, map[string]any{"amount": "1.5"})
 		require.NoError(t, err)
-		_, err = e.recs.Get(e.ctx, rev, o, rec.ID())
+		_, err = e.recs.Get(e.ctx, rev, o, records.Actor{}, rec.ID())
 		require.NoError(t, err)
 
 		e.change(func(m *metadata.Model) {
@@ -706,7 +706,7 @@ func TestStatementsAfterRetype(t *testing.T) {
 			f.Field("size").Type = "number"
 		})
 		rev, o = e.obj("invoice")
-		got, err := e.recs.Get(e.ctx, rev, o, rec.ID())
+		got, err := e.recs.Get(e.ctx, rev, o, records.Actor{}, rec.ID())
 		require.NoError(t, err)
 		assert.Equal(t, "1.5", decimalOf(t, got["amount"]))
 		_, err = e.recs.Update(e.ctx, rev, o, records.Actor{}, rec.ID(), map[string]any{"size": "3"}, nil)

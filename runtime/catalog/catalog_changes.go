@@ -9,8 +9,8 @@ import (
 )
 
 // describeChanges adds to the plan's DDL changes the metadata changes that
-// need no DDL (labels, rules, record types, tracked fields, picklist values,
-// help text), so every revision says what it changed.
+// need no DDL (labels, rules, record types, tracked fields, sharing,
+// picklist values, help text), so every revision says what it changed.
 func describeChanges(ddl []string, old, next *metadata.Model) []string {
 	out := append([]string{}, ddl...)
 	for _, o := range next.Objects {
@@ -21,6 +21,9 @@ func describeChanges(ddl []string, old, next *metadata.Model) []string {
 		out = append(out, describeRules(o, prev)...)
 		if !slices.Equal(prev.TrackHistory, o.TrackHistory) {
 			out = append(out, fmt.Sprintf("track history of %s: %v", o.Name, o.TrackHistory))
+		}
+		if prev.EffectiveSharing() != o.EffectiveSharing() {
+			out = append(out, fmt.Sprintf("sharing of %s: %s", o.Name, o.EffectiveSharing()))
 		}
 		if !sameJSON(prev.RecordTypes, o.RecordTypes) {
 			out = append(out, "change record types of "+o.Name)

@@ -105,7 +105,7 @@ func (e *env) get(object, id string) records.Record {
 	var rec records.Record
 	err := e.retryStale(func() (err error) {
 		rev, o := e.obj(object)
-		rec, err = e.recs.Get(e.ctx, rev, o, id)
+		rec, err = e.recs.Get(e.ctx, rev, o, records.Actor{}, id)
 		return err
 	})
 	require.NoError(e.t, err)
@@ -132,7 +132,7 @@ func (e *env) retryStale(fn func() error) error {
 
 func (e *env) delete(object, id string) error {
 	rev, o := e.obj(object)
-	return e.recs.Delete(e.ctx, rev, o, id, nil)
+	return e.recs.Delete(e.ctx, rev, o, records.Actor{}, id, nil)
 }
 
 // table is the quoted table name of an object of the tenant.

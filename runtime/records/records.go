@@ -28,6 +28,8 @@ func (r Record) Version() int64 { n, _ := r[compiled.ColVersion].(int64); return
 var (
 	// ErrNotFound: no record with that id (or not visible to the caller).
 	ErrNotFound = errors.New("record not found")
+	// ErrForbidden: the caller may see the record but not change it.
+	ErrForbidden = errors.New("record may not be changed by the caller")
 	// ErrStale: the record changed since the version the caller read.
 	ErrStale = errors.New("record has changed since it was read")
 	// ErrReferenced: the record cannot be deleted while others point at it.
@@ -73,8 +75,10 @@ type Actor struct {
 	Languages []string
 	// Access is what the actor's role may do with the object written: a
 	// field it may not read is refused as unknown, one it may not edit as
-	// read-only. nil means every field (system work and tests). Validation
-	// rules, formulas and defaults still see every field.
+	// read-only. nil means every field and every record (system work and
+	// tests); otherwise the record paths also apply record-level access
+	// for ID and Role (records_visibility.go). Validation rules, formulas
+	// and defaults still see every field.
 	Access *compiled.Access
 }
 

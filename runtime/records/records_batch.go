@@ -59,9 +59,7 @@ func (s *Service) upsert(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 		return nil, false, &ValidationError{Errors: []FieldError{{Index: index, Field: col.Name, Code: metadata.CodeInvalidFormat,
 			Message: fmt.Sprintf("the body sets %s to a different value than the URL", col.Name)}}}
 	}
-	var id string
-	q := fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", `"id"`, obj.Table, col.Quoted, rev.Dialect.Placeholder(1))
-	err := tx.QueryRow(ctx, q, key).Scan(&id)
+	id, err := upsertTarget(ctx, tx, rev, obj, col, key)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		withKey := make(map[string]any, len(input)+1)
@@ -84,6 +82,16 @@ func (s *Service) upsert(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 	}
 	rec, err := s.update(ctx, tx, rev, obj, actor, id, values, nil, now, index)
 	return rec, false, err
+}
+
+// upsertTarget returns the id of the record whose key column col holds key,
+// whoever may see it: a key is unique across all records, so an upsert
+// onto a record the actor may not see is not a create but an update that
+// update refuses (ErrNotFound, ErrForbidden), like any other.
+func upsertTarget(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, col *compiled.Column, key any) (string, error) {
+	var id string
+	q := fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", `"id"`, obj.Table, col.Quoted, rev.Dialect.Placeholder(1))
+	return id, tx.QueryRow(ctx, q, key).Scan(&id)
 }
 
 // WholeBatch is the FieldError.Index of errors about a batch as a whole

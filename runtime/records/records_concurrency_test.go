@@ -74,7 +74,7 @@ func TestConcurrentWritersOfOneVersion(t *testing.T) {
 		}
 		assert.Equal(t, 1, won, "exactly one writer wins")
 		assert.Equal(t, writers-1, stale, "every other writer is told the record changed")
-		got, err := svc.Get(ctx, rev, obj, rec.ID())
+		got, err := svc.Get(ctx, rev, obj, records.Actor{}, rec.ID())
 		require.NoError(t, err)
 		assert.Equal(t, version+1, got.Version())
 	})

@@ -150,9 +150,9 @@ type HistoryResult struct {
 }
 
 // History reads one page of a record's field history, newest first. A
-// record that does not exist (in the caller's tenant) is ErrNotFound; a bad
-// limit or cursor wraps ErrInvalidQuery.
-func (s *Service) History(ctx context.Context, rev *compiled.Revision, obj *compiled.Object, id string, q HistoryQuery) (*HistoryResult, error) {
+// record that does not exist (in the caller's tenant) or that actor may not
+// see is ErrNotFound; a bad limit or cursor wraps ErrInvalidQuery.
+func (s *Service) History(ctx context.Context, rev *compiled.Revision, obj *compiled.Object, actor Actor, id string, q HistoryQuery) (*HistoryResult, error) {
 	if q.Limit < 0 || q.Limit > store.MaxHistoryLimit {
 		return nil, fmt.Errorf("%w: limit must be from 1 to %d", ErrInvalidQuery, store.MaxHistoryLimit)
 	}
@@ -164,7 +164,7 @@ func (s *Service) History(ctx context.Context, rev *compiled.Revision, obj *comp
 		}
 		after = c
 	}
-	if _, err := s.Get(ctx, rev, obj, id); err != nil {
+	if _, err := s.Get(ctx, rev, obj, actor, id); err != nil {
 		return nil, err
 	}
 	page, err := store.ListFieldHistory(ctx, s.db, rev.TenantID, obj.Meta.ID, id, after, q.Limit)

@@ -13,16 +13,17 @@ import (
 	"github.com/mosaic-paas/mosaic/runtime/store"
 )
 
-// Get reads one record by id.
-func (s *Service) Get(ctx context.Context, rev *compiled.Revision, obj *compiled.Object, id string) (Record, error) {
+// Get reads one record by id, if the actor may see it: a record it may not
+// see is ErrNotFound, as one that does not exist.
+func (s *Service) Get(ctx context.Context, rev *compiled.Revision, obj *compiled.Object, actor Actor, id string) (Record, error) {
 	if !validID(id) {
 		return nil, ErrNotFound
 	}
-	return s.getTx(ctx, s.db, rev, obj, obj.SelectByIDSQL, id)
+	return s.readVisible(ctx, s.db, rev, obj, actor, id, ModeRead, false)
 }
 
-func (s *Service) getTx(ctx context.Context, q store.Querier, rev *compiled.Revision, obj *compiled.Object, sql, id string) (Record, error) {
-	rows, err := q.Query(ctx, sql, id)
+func (s *Service) getTx(ctx context.Context, q store.Querier, rev *compiled.Revision, obj *compiled.Object, sql string, args ...any) (Record, error) {
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("records: read %s: %w", obj.Meta.Name, err)
 	}
@@ -62,11 +63,13 @@ type ListQuery struct {
 	Cursor string
 	// Count asks for the total number of matching records.
 	Count bool
-	// User is the caller, for $user in filters.
+	// User is the caller, for $user in filters and for record-level
+	// access: the list holds only the records the caller may see.
 	User expression.User
 	// Access is what the caller's role may do with the object: a field it
 	// may not read is, to the filter, the sort and Fields, a field the
-	// object does not have. nil means every field.
+	// object does not have. nil means every field and every record
+	// (system work).
 	Access *compiled.Access
 }
 
@@ -82,9 +85,11 @@ type ListResult struct {
 // cursor.
 var ErrInvalidQuery = errors.New("invalid query")
 
-// List reads one page of records matching the query.
+// List reads one page of the records the caller may see matching the
+// query.
 func (s *Service) List(ctx context.Context, rev *compiled.Revision, obj *compiled.Object, q ListQuery) (*ListResult, error) {
-	sel := &query.Select{Object: obj, Limit: q.Limit}
+	viewer := Actor{ID: q.User.ID, Role: q.User.Role, Manager: q.User.Manager, Access: q.Access}
+	sel := &query.Select{Object: obj, Limit: q.Limit, Visible: recordVisibility(rev, obj, viewer, ModeRead).restrict()}
 	if sel.Limit > query.MaxLimit {
 		return nil, fmt.Errorf("%w: limit may be at most %d", ErrInvalidQuery, query.MaxLimit)
 	}
@@ -101,7 +106,7 @@ func (s *Service) List(ctx context.Context, rev *compiled.Revision, obj *compile
 		}
 	}
 	if q.Filter != "" {
-		w, err := filter.Translate(q.Filter, VisibleFilterColumns(obj, q.Access), filter.Options{Dialect: rev.Dialect, Now: s.now(), User: q.User})
+		w, err := filter.Translate(q.Filter, VisibleFilterColumns(obj, q.Access), filter.Options{Dialect: rev.Dialect, Now: s.now(), User: q.User, ArgOffset: sel.Visible.Args()})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidQuery, err)
 		}
@@ -152,7 +157,10 @@ func (s *Service) List(ctx context.Context, rev *compiled.Revision, obj *compile
 		}
 	}
 	if q.Count {
-		cq, cargs := sel.CountSQL()
+		cq, cargs, err := sel.CountSQL()
+		if err != nil {
+			return nil, err
+		}
 		var n int64
 		if err := s.db.QueryRow(ctx, cq, cargs...).Scan(&n); err != nil {
 			return nil, fmt.Errorf("records: count %s: %w", obj.Meta.Name, err)

@@ -65,7 +65,7 @@ func (rt *rollupTenant) create(object string, values map[string]any) string {
 // value reads a field of a record as text ("" when empty).
 func (rt *rollupTenant) value(object, id, field string) string {
 	rt.t.Helper()
-	rec, err := rt.svc.Get(rt.ctx, rt.rev, rt.obj(object), id)
+	rec, err := rt.svc.Get(rt.ctx, rt.rev, rt.obj(object), records.Actor{}, id)
 	require.NoError(rt.t, err)
 	switch v := rec[field].(type) {
 	case nil:
@@ -128,7 +128,7 @@ func TestRollupCascadeChain(t *testing.T) {
 		assert.Equal(t, "6", rt.value("product", prod, "lines"))
 		assert.Equal(t, "9", rt.value("product", prod, "sold"))
 
-		require.NoError(t, rt.svc.Delete(rt.ctx, rt.rev, rt.obj("account"), acc, nil))
+		require.NoError(t, rt.svc.Delete(rt.ctx, rt.rev, rt.obj("account"), records.Actor{}, acc, nil))
 		assert.Equal(t, "300", rt.value("campaign", camp, "pipeline"))
 		assert.Equal(t, "2", rt.value("product", prod, "lines"))
 		assert.Equal(t, "3", rt.value("product", prod, "sold"))
@@ -203,7 +203,7 @@ func TestRollupFormulas(t *testing.T) {
 		assert.Equal(t, "30", rt.value("account", acc, "doubled"))
 		assert.Equal(t, "15", rt.value("opportunity", o1, "account_total"))
 		assert.Equal(t, "15", rt.value("opportunity", o2, "account_total"))
-		require.NoError(t, rt.svc.Delete(rt.ctx, rt.rev, rt.obj("opportunity"), o2, nil))
+		require.NoError(t, rt.svc.Delete(rt.ctx, rt.rev, rt.obj("opportunity"), records.Actor{}, o2, nil))
 		assert.Equal(t, "20", rt.value("account", acc, "doubled"))
 		assert.Equal(t, "10", rt.value("opportunity", o1, "account_total"))
 	})

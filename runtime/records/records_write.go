@@ -77,6 +77,9 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 		}
 		rec[col.Name] = metadata.FormatAutoNumber(col.Field.Settings.Format, n, now)
 	}
+	if err := checkVisibleLookups(ctx, tx, rev, obj, actor, values, nil, index); err != nil {
+		return nil, err
+	}
 	startRollups(obj, rec)
 	if err := computeFormulas(ctx, tx, rev, obj, rec, index); err != nil {
 		return nil, err
@@ -137,14 +140,20 @@ func checkLookups(ctx context.Context, tx store.Querier, rev *compiled.Revision,
 			return fmt.Errorf("records: check lookup %s: %w", fk.Column.Name, err)
 		}
 		if n == 0 {
-			errs = append(errs, FieldError{Index: index, Field: fk.Column.Name, Code: metadata.CodeNotFound,
-				Message: fmt.Sprintf("no %s record has the id %v", fk.Column.Field.Settings.Target, v)})
+			errs = append(errs, missingLookup(fk, v, index))
 		}
 	}
 	if len(errs) > 0 {
 		return &ValidationError{Errors: errs}
 	}
 	return nil
+}
+
+// missingLookup is the error of a lookup value that names no record (the
+// caller may see) of the target object.
+func missingLookup(fk *compiled.ForeignKey, v any, index int) FieldError {
+	return FieldError{Index: index, Field: fk.Column.Name, Code: metadata.CodeNotFound,
+		Message: fmt.Sprintf("no %s record has the id %v", fk.Column.Field.Settings.Target, v)}
 }
 
 // writeError turns a store constraint error into field errors.
@@ -190,7 +199,7 @@ func (s *Service) update(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 	if !validID(id) {
 		return nil, ErrNotFound
 	}
-	rec, err := s.getTx(ctx, tx, rev, obj, obj.SelectByIDForUpdateSQL, id)
+	rec, err := s.readVisible(ctx, tx, rev, obj, actor, id, ModeEdit, true)
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +214,9 @@ func (s *Service) update(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 	prior := make(Record, len(rec))
 	for k, v := range rec {
 		prior[k] = v
+	}
+	if err := checkVisibleLookups(ctx, tx, rev, obj, actor, values, prior, index); err != nil {
+		return nil, err
 	}
 	for k, v := range values {
 		rec[k] = v
@@ -260,12 +272,15 @@ func mustCols(obj *compiled.Object, names ...string) []*compiled.Column {
 
 // Delete removes a record. expected, when not nil, must be its current
 // version.
-func (s *Service) Delete(ctx context.Context, rev *compiled.Revision, obj *compiled.Object, id string, expected *int64) error {
+//
+// A record the actor may not see is ErrNotFound, one it may see but not
+// change ErrForbidden.
+func (s *Service) Delete(ctx context.Context, rev *compiled.Revision, obj *compiled.Object, actor Actor, id string, expected *int64) error {
 	if !validID(id) {
 		return ErrNotFound
 	}
 	return s.db.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		rec, err := s.getTx(ctx, tx, rev, obj, obj.SelectByIDForUpdateSQL, id)
+		rec, err := s.readVisible(ctx, tx, rev, obj, actor, id, ModeEdit, true)
 		if err != nil {
 			return err
 		}
