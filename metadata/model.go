@@ -41,6 +41,9 @@ type Object struct {
 	// means SharingPublicReadWrite, so objects defined before record-level
 	// access keep working as they did.
 	Sharing string `json:"sharing,omitempty"`
+	// SharingRules open matching records to roles beyond what Sharing and
+	// the role hierarchy give (sharing_rule.go).
+	SharingRules []*SharingRule `json:"sharing_rules,omitempty"`
 }
 
 // Organization-wide defaults of an object's record-level access.
@@ -298,6 +301,12 @@ func (o *Object) Clone() *Object {
 				}
 			}
 			c.RecordTypes[i] = &rc
+		}
+	}
+	if o.SharingRules != nil {
+		c.SharingRules = make([]*SharingRule, len(o.SharingRules))
+		for i, r := range o.SharingRules {
+			c.SharingRules[i] = r.clone()
 		}
 	}
 	c.TrackHistory = append([]string(nil), o.TrackHistory...)

@@ -118,6 +118,7 @@ func validateObject(m *Model, o *Object, opath string, check ExpressionChecker) 
 		ps = append(ps, problemf(opath+".sharing", ProblemInvalidSetting, "sharing must be %q, %q or %q, not %q",
 			SharingPrivate, SharingPublicRead, SharingPublicReadWrite, truncateForMessage(o.Sharing)))
 	}
+	ps = append(ps, validateSharingRules(m, o, opath)...)
 	seen := map[string]bool{}
 	seenID := map[string]bool{}
 	for _, f := range o.Fields {

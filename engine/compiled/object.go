@@ -117,6 +117,9 @@ type Object struct {
 	Rules []*Rule
 	// Rollups are the roll-up summaries the object holds and feeds.
 	Rollups Rollups
+	// SharingRules are the object's sharing rules with the roles they
+	// apply to (sharing.go).
+	SharingRules []*SharingRule
 	// FormulaPlan holds the formulas, the lookup paths that expressions on
 	// the object read, and the records that read the object's (formula.go).
 	FormulaPlan
@@ -316,6 +319,9 @@ func Compile(d dialect.Dialect, tenantID, schema string, number int, m *metadata
 		return nil, err
 	}
 	r.compilePermissions()
+	if err := r.compileSharingRules(); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

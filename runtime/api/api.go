@@ -121,6 +121,7 @@ func (s *Server) App() *fiber.App {
 	s.routeRoles(v1)
 	s.routeRules(v1)
 	s.routeRecords(v1)
+	s.routeShares(v1)
 	v1.Get("/openapi.json", s.openAPI)
 	app.Use(func(c *fiber.Ctx) error {
 		return problem(fiber.StatusNotFound, CodeNotFound, "no such resource: %s %s", c.Method(), c.Path())

@@ -110,6 +110,8 @@ type objectPatch struct {
 	// Sharing sets the object's organization-wide default ("" for the
 	// default, public_read_write).
 	Sharing *string `json:"sharing"`
+	// SharingRules replaces the object's sharing rules ([] removes them).
+	SharingRules *[]*metadata.SharingRule `json:"sharing_rules"`
 }
 
 func (s *Server) patchObject(c *fiber.Ctx) error {
@@ -161,6 +163,9 @@ func (s *Server) patchObject(c *fiber.Ctx) error {
 		}
 		if p.Sharing != nil {
 			o.Sharing = *p.Sharing
+		}
+		if p.SharingRules != nil {
+			o.SharingRules = *p.SharingRules
 		}
 		return nil
 	})

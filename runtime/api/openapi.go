@@ -213,6 +213,25 @@ func addRecordPaths(paths map[string]any, o *compiled.Object, acc *compiled.Acce
 			queryParam("cursor", "next_cursor of the previous page"),
 		}, nil, okJSON("Changes of tracked fields: field, old_value, new_value, changed_by, changed_at")),
 	}
+	share := map[string]any{
+		"type": "object",
+		"properties": map[string]any{
+			"user_id": map[string]any{"type": "string", "format": "uuid"},
+			"role":    map[string]any{"type": "string"},
+			"access":  map[string]any{"enum": []any{"read", "edit"}},
+		},
+		"required": []any{"access"},
+	}
+	paths[base+"/{id}/shares"] = map[string]any{
+		"parameters": []any{pathParam("id", "The record's id")},
+		"get":        op("Manual shares of a record of "+name+" (its owner or an admin)", name, nil, nil, okJSON("shares: id, user_id or role, access, created_by, created_at")),
+		"post": op("Share a record of "+name+" with a user or a role (its owner or an admin)", name, nil, jsonBody(share),
+			map[string]any{"201": map[string]any{"description": "The share"}}),
+	}
+	paths[base+"/{id}/shares/{share}"] = map[string]any{
+		"parameters": []any{pathParam("id", "The record's id"), pathParam("share", "The share's id")},
+		"delete":     op("Delete a share of a record of "+name, name, nil, nil, map[string]any{"204": map[string]any{"description": "Deleted"}}),
+	}
 	paths[base+"/batch"] = map[string]any{
 		"post": op("Create, update or upsert up to 200 records of "+name+" in one transaction", name, nil, jsonBody(map[string]any{
 			"type": "object",

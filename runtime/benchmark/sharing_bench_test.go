@@ -22,13 +22,16 @@ import (
 // predicate is owner_id = the manager OR owner_id IN (the users of those
 // three roles). The rows are owned in four equal parts by the manager, a
 // user of two of the roles below, and a user of a role outside the
-// hierarchy, so the manager sees three quarters of them. It reports each
-// one's µs per list, run in turn within each iteration, and their ratio.
+// hierarchy, so the manager sees three quarters of them. A third caller,
+// that user outside, is under three sharing rules of its role
+// (probability >= 50, quantity > 400, won): its predicate is its ownership
+// ORed with the three criteria. It reports each one's µs per list, run in
+// turn within each iteration, and their ratios to the admin's.
 func BenchmarkSharing(b *testing.B) {
 	for _, kind := range storetest.Kinds {
 		b.Run(kind, func(b *testing.B) {
 			f := newSharingFixture(b, kind, benchRows, benchAccounts)
-			paired(b, []string{"admin", "manager"}, f.list)
+			paired(b, []string{"admin", "manager", "rules"}, f.list)
 		})
 	}
 }
@@ -37,7 +40,7 @@ func BenchmarkSharing(b *testing.B) {
 // owners spread over them.
 type sharingFixture struct {
 	*fixture
-	manager, admin records.ListQuery
+	manager, admin, rules records.ListQuery
 }
 
 func newSharingFixture(tb testing.TB, kind string, rows, accounts int) *sharingFixture {
@@ -61,6 +64,11 @@ func newSharingFixture(tb testing.TB, kind string, rows, accounts int) *sharingF
   {"name": "west", "parent": "manager", "permission_sets": ["read_opportunities"]},
   {"name": "north", "parent": "manager", "permission_sets": ["read_opportunities"]},
   {"name": "outside", "permission_sets": ["read_opportunities"]}
+]}`)
+	f.env.MustDo(200, "PATCH", "/api/v1/objects/"+benchmark.OpportunityObject, `{"sharing_rules": [
+  {"name": "likely", "criteria": "probability >= 50", "access": "read", "roles": ["outside"]},
+  {"name": "large", "criteria": "quantity > 400", "access": "read", "roles": ["outside"]},
+  {"name": "won", "criteria": "won", "access": "edit", "roles": ["outside"]}
 ]}`)
 	manager, _ := f.env.AddUser("manager@example.com", "manager", "")
 	east, _ := f.env.AddUser("east@example.com", "east", "")
@@ -90,16 +98,21 @@ func newSharingFixture(tb testing.TB, kind string, rows, accounts int) *sharingF
 		User: expression.User{ID: f.actor.ID, Role: metadata.RoleAdmin}, Access: rev.Access(metadata.RoleAdmin, obj.Meta.Name)}
 	sf.manager = records.ListQuery{Sort: "-amount", Limit: benchmark.ListLimit,
 		User: expression.User{ID: manager.ID, Role: "manager"}, Access: rev.Access("manager", obj.Meta.Name)}
+	sf.rules = records.ListQuery{Sort: "-amount", Limit: benchmark.ListLimit,
+		User: expression.User{ID: outside.ID, Role: "outside"}, Access: rev.Access("outside", obj.Meta.Name)}
 	return sf
 }
 
 // list reads a page of 50 of a random account's open opportunities as the
-// admin or the manager.
+// admin, the manager or the user under sharing rules.
 func (f *sharingFixture) list(way string) func() error {
 	r := rng(way)
 	q := f.admin
-	if way == "manager" {
+	switch way {
+	case "manager":
 		q = f.manager
+	case "rules":
+		q = f.rules
 	}
 	return func() error {
 		q.Filter = listFilter(f.gen.Accounts[r.IntN(len(f.gen.Accounts))].ID)
@@ -112,7 +125,8 @@ func (f *sharingFixture) list(way string) func() error {
 }
 
 // TestSharingFixture checks the benchmark's premise on a small table: the
-// manager sees three quarters of the rows, the admin all of them.
+// manager sees three quarters of the rows, the admin all of them, and the
+// user under sharing rules its quarter and the rows the rules match.
 func TestSharingFixture(t *testing.T) {
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
@@ -125,6 +139,12 @@ func TestSharingFixture(t *testing.T) {
 			}
 			require.Equal(t, int64(400), count(f.admin))
 			require.Equal(t, int64(300), count(f.manager))
+			// Its quarter plus, of the other three, those a rule matches.
+			others := f.admin
+			others.Filter = `owner_id != "` + f.rules.User.ID + `" && (probability >= 50 || quantity > 400 || won)`
+			shared := count(others)
+			require.Greater(t, shared, int64(0))
+			require.Equal(t, 100+shared, count(f.rules))
 		})
 	}
 }

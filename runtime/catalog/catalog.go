@@ -225,10 +225,13 @@ func (c *Catalog) Change(ctx context.Context, t store.Tenant, opt ChangeOptions,
 		if err := fillRollups(ctx, tx, cur, rev); err != nil {
 			return err
 		}
-		// The history of deleted objects goes with them.
+		// The history and shares of deleted objects go with them.
 		for _, o := range cur.Model.Objects {
 			if next.ObjectByID(o.ID) == nil {
 				if err := store.DeleteObjectHistory(ctx, tx, t.ID, o.ID); err != nil {
+					return err
+				}
+				if err := store.DeleteObjectShares(ctx, tx, t.ID, o.ID); err != nil {
 					return err
 				}
 			}

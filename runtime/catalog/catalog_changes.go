@@ -25,6 +25,9 @@ func describeChanges(ddl []string, old, next *metadata.Model) []string {
 		if prev.EffectiveSharing() != o.EffectiveSharing() {
 			out = append(out, fmt.Sprintf("sharing of %s: %s", o.Name, o.EffectiveSharing()))
 		}
+		if !sameJSON(prev.SharingRules, o.SharingRules) {
+			out = append(out, "change sharing rules of "+o.Name)
+		}
 		if !sameJSON(prev.RecordTypes, o.RecordTypes) {
 			out = append(out, "change record types of "+o.Name)
 		}

@@ -65,9 +65,12 @@ func writeHistory(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj 
 	return nil
 }
 
-// deleteHistory deletes a record's history with the record.
+// deleteHistory deletes a record's history and its shares with the record.
 func deleteHistory(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, id string) error {
 	if err := store.DeleteRecordHistory(ctx, tx, rev.TenantID, obj.Meta.ID, id); err != nil {
+		return fmt.Errorf("records: delete %s: %w", obj.Meta.Name, err)
+	}
+	if err := store.DeleteRecordShares(ctx, tx, rev.TenantID, obj.Meta.ID, id); err != nil {
 		return fmt.Errorf("records: delete %s: %w", obj.Meta.Name, err)
 	}
 	return nil

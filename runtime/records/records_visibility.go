@@ -40,8 +40,11 @@ type visibility struct {
 //   - view_all (read) or modify_all (edit) on the object: every record;
 //   - the object's organization-wide default public_read (read) or
 //     public_read_write (read and edit): every record;
-//   - else the records the actor owns, or that users whose role is below
-//     the actor's in the role hierarchy own.
+//   - else the records the actor owns, that users whose role is below the
+//     actor's in the role hierarchy own, that are shared with the actor or
+//     the actor's role (record_shares), or that match the criteria of a
+//     sharing rule of the object that applies to the actor's role (for
+//     edit, shares and rules granting edit).
 func recordVisibility(rev *compiled.Revision, obj *compiled.Object, actor Actor, mode Mode) visibility {
 	if actor.Access == nil || actor.Role == metadata.RoleAdmin {
 		return visibility{all: true}
@@ -60,23 +63,42 @@ func recordVisibility(rev *compiled.Revision, obj *compiled.Object, actor Actor,
 	}
 	owner := `"` + compiled.ColOwnerID + `"`
 	below := rev.RolesBelow(actor.Role)
+	rules := obj.SharingRulesFor(actor.Role, mode == ModeEdit)
 	d := rev.Dialect
-	tenant, user := rev.TenantID, actor.ID
+	tenant, user, role := rev.TenantID, actor.ID, actor.Role
+	table, objectID := obj.Table, obj.Meta.ID
+	editOnly := ""
+	if mode == ModeEdit {
+		editOnly = " AND record_shares.access = 'edit'"
+	}
 	return visibility{build: func(offset int) (string, []any) {
 		args := []any{user}
-		sql := owner + " = " + d.Placeholder(offset+1)
-		if len(below) == 0 {
-			return sql, args
+		terms := []string{owner + " = " + d.Placeholder(offset+1)}
+		if len(below) > 0 {
+			args = append(args, tenant)
+			phs := make([]string, len(below))
+			for i, b := range below {
+				phs[i] = d.Placeholder(offset + 3 + i)
+				args = append(args, b)
+			}
+			terms = append(terms, fmt.Sprintf("%s IN (SELECT id FROM users WHERE tenant_id = %s AND role IN (%s))",
+				owner, d.Placeholder(offset+2), strings.Join(phs, ", ")))
 		}
-		args = append(args, tenant)
-		phs := make([]string, len(below))
-		for i, role := range below {
-			phs[i] = d.Placeholder(offset + 3 + i)
-			args = append(args, role)
+		// Manual shares of the record to the user or the user's role.
+		args = append(args, tenant, objectID, role)
+		n := len(args)
+		terms = append(terms, fmt.Sprintf("EXISTS (SELECT 1 FROM record_shares WHERE record_shares.record_id = %s.%s"+
+			" AND record_shares.tenant_id = %s AND record_shares.object_id = %s"+
+			" AND (record_shares.user_id = %s OR record_shares.role = %s)%s)",
+			table, `"`+compiled.ColID+`"`, d.Placeholder(offset+n-2), d.Placeholder(offset+n-1),
+			d.Placeholder(offset+1), d.Placeholder(offset+n), editOnly))
+		// Sharing rules: their criteria, numbered after what comes before.
+		for _, r := range rules {
+			sql, rargs := r.Criteria(offset + len(args))
+			terms = append(terms, "("+sql+")")
+			args = append(args, rargs...)
 		}
-		sql = fmt.Sprintf("(%s OR %s IN (SELECT id FROM users WHERE tenant_id = %s AND role IN (%s)))",
-			sql, owner, d.Placeholder(offset+2), strings.Join(phs, ", "))
-		return sql, args
+		return "(" + strings.Join(terms, " OR ") + ")", args
 	}}
 }
 
@@ -117,10 +139,10 @@ func (s *Service) readVisible(ctx context.Context, q store.Querier, rev *compile
 		return rec, err
 	}
 	edit := recordVisibility(rev, obj, actor, ModeEdit)
-	// Read and edit differ only when reading is open to everyone and
-	// editing is not (public_read, view_all without modify_all): a
-	// restricted read is the same ownership rule as a restricted edit.
-	if edit.all || !read.all {
+	// The owner always edits; otherwise a restricted edit may be narrower
+	// than the read that found the record (public_read, view_all, read-only
+	// sharing rules and shares), so it is checked with its own predicate.
+	if owner, _ := rec[compiled.ColOwnerID].(string); edit.all || owner == actor.ID {
 		return rec, nil
 	}
 	pred, pargs := edit.build(1)
