@@ -224,6 +224,10 @@ func TestManualSharing(t *testing.T) {
 			assert.Len(t, list.JSON()["shares"], 2)
 			wantStatus(t, e.DoAs(e.Token, "GET", shares, nil), http.StatusOK)
 			wantStatus(t, e.DoAs(ownerTok, "DELETE", shares+"/"+userShare, nil), http.StatusNoContent)
+			for _, event := range []string{"record.shared", "record.unshared"} {
+				audit := e.MustDo(http.StatusOK, "GET", "/api/v1/audit?event="+event, nil)
+				assert.NotEmpty(t, audit["entries"], "sharing is audited: %s %v", event, audit)
+			}
 			wantStatus(t, e.DoAs(ownerTok, "DELETE", shares+"/"+userShare, nil), http.StatusNotFound)
 			wantStatus(t, e.DoAs(ownerTok, "DELETE", accounts+"/"+other+"/shares/"+userShare, nil), http.StatusNotFound)
 		})

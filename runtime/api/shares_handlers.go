@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/mosaic-paas/mosaic/metadata"
+	"github.com/mosaic-paas/mosaic/runtime/auth"
 	"github.com/mosaic-paas/mosaic/runtime/records"
 	"github.com/mosaic-paas/mosaic/runtime/store"
 )
@@ -82,7 +83,10 @@ func (s *Server) createShare(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(shareOut(sh))
+	out := shareOut(sh)
+	s.audit(c, auth.EventRecordShared, obj.Meta.ID, strings.ToLower(c.Params("id")), map[string]any{
+		"object": obj.Meta.Name, "share": out})
+	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
 // deleteShare answers DELETE /objects/{object}/records/{id}/shares/{share}.
@@ -94,9 +98,10 @@ func (s *Server) deleteShare(c *fiber.Ctx) error {
 	if err := permit(c, obj, actionEdit); err != nil {
 		return err
 	}
-	err = s.records.Unshare(c.UserContext(), rev, obj, actorOf(c), strings.ToLower(c.Params("id")), strings.ToLower(c.Params("share")))
-	if err != nil {
+	id, share := strings.ToLower(c.Params("id")), strings.ToLower(c.Params("share"))
+	if err := s.records.Unshare(c.UserContext(), rev, obj, actorOf(c), id, share); err != nil {
 		return err
 	}
+	s.audit(c, auth.EventRecordUnshared, obj.Meta.ID, id, map[string]any{"object": obj.Meta.Name, "share_id": share})
 	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -39,13 +39,15 @@ const (
 	EventPasswordChanged = "user.password_changed"
 	EventMetadataChanged = "metadata.changed"
 	EventRecordDeleted   = "record.deleted"
+	EventRecordShared    = "record.shared"
+	EventRecordUnshared  = "record.unshared"
 )
 
 // Events lists every audit event, for documentation and filter checks.
 var Events = []string{
 	EventSignIn, EventSignInFailed, EventSignOut, EventTokenCreated, EventTokenRevoked,
 	EventUserCreated, EventUserUpdated, EventUserDeactivated, EventUserActivated, EventPasswordChanged,
-	EventMetadataChanged, EventRecordDeleted,
+	EventMetadataChanged, EventRecordDeleted, EventRecordShared, EventRecordUnshared,
 }
 
 // Errors of the package. Check them with errors.Is.
