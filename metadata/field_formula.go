@@ -174,7 +174,7 @@ func FormulaValue(f *Field, v any) (any, *ValueError) {
 	rt := r.TypeOf()
 	switch rt.Kind(r) {
 	case KindDecimal:
-		d, ok := formulaDecimal(v)
+		d, ok := DecimalOf(v)
 		if !ok {
 			return nil, Invalid(CodeInvalidType, "the formula gave %s, not a number", describeFormulaValue(v))
 		}
@@ -194,31 +194,6 @@ func FormulaValue(f *Field, v any) (any, *ValueError) {
 		}
 	}
 	return rt.Normalize(r, v)
-}
-
-// formulaDecimal converts a number an expression gave into a decimal.
-func formulaDecimal(v any) (decimal.Decimal, bool) {
-	switch n := v.(type) {
-	case decimal.Decimal:
-		return n, true
-	case *decimal.Decimal:
-		if n == nil {
-			return decimal.Decimal{}, false
-		}
-		return *n, true
-	case int:
-		return decimal.NewFromInt(int64(n)), true
-	case int64:
-		return decimal.NewFromInt(n), true
-	case int32:
-		return decimal.NewFromInt(int64(n)), true
-	case float64:
-		if n != n || n > 1e300 || n < -1e300 {
-			return decimal.Decimal{}, false
-		}
-		return decimal.NewFromFloat(n), true
-	}
-	return decimal.Decimal{}, false
 }
 
 func describeFormulaValue(v any) string {

@@ -1,7 +1,6 @@
 package expression
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -11,6 +10,8 @@ import (
 	"github.com/expr-lang/expr/builtin"
 	"github.com/expr-lang/expr/conf"
 	"github.com/shopspring/decimal"
+
+	"github.com/mosaic-paas/mosaic/metadata"
 )
 
 // Decimal arithmetic. Values of decimal fields are decimal.Decimal, and every
@@ -39,65 +40,8 @@ const maxExponent = 1000
 // AsDecimal converts a number of an expression's result (a decimal.Decimal,
 // any Go integer, a finite float or a json.Number) to a decimal; a float
 // becomes the shortest decimal that prints as it (0.15 is exactly 0.15).
-// Callers use it to store a numeric result into a decimal field.
-func AsDecimal(v any) (decimal.Decimal, bool) {
-	switch n := v.(type) {
-	case decimal.Decimal:
-		return n, true
-	case *decimal.Decimal:
-		if n == nil {
-			return decimal.Decimal{}, false
-		}
-		return *n, true
-	case int:
-		return decimal.NewFromInt(int64(n)), true
-	case int8:
-		return decimal.NewFromInt(int64(n)), true
-	case int16:
-		return decimal.NewFromInt(int64(n)), true
-	case int32:
-		return decimal.NewFromInt(int64(n)), true
-	case int64:
-		return decimal.NewFromInt(n), true
-	case uint:
-		return decimal.NewFromUint64(uint64(n)), true
-	case uint8:
-		return decimal.NewFromInt(int64(n)), true
-	case uint16:
-		return decimal.NewFromInt(int64(n)), true
-	case uint32:
-		return decimal.NewFromInt(int64(n)), true
-	case uint64:
-		return decimal.NewFromUint64(n), true
-	case float32:
-		return fromFloat(float64(n))
-	case float64:
-		return fromFloat(n)
-	case json.Number:
-		d, err := decimal.NewFromString(string(n))
-		if err != nil || d.Exponent() < -maxExponent || d.Exponent() > maxExponent {
-			return decimal.Decimal{}, false
-		}
-		return d, true
-	}
-	// Named number types, such as time.Month.
-	switch rv := reflect.ValueOf(v); rv.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return decimal.NewFromInt(rv.Int()), true
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return decimal.NewFromUint64(rv.Uint()), true
-	case reflect.Float32, reflect.Float64:
-		return fromFloat(rv.Float())
-	}
-	return decimal.Decimal{}, false
-}
-
-func fromFloat(f float64) (decimal.Decimal, bool) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return decimal.Decimal{}, false
-	}
-	return decimal.NewFromFloat(f), true
-}
+// It is metadata.DecimalOf, the one conversion of computed numbers.
+func AsDecimal(v any) (decimal.Decimal, bool) { return metadata.DecimalOf(v) }
 
 // bounded returns d rounded to MaxDecimalScale places, or ErrDecimalRange.
 // Every decimal result goes through it, so no run can build a huge number.
