@@ -5,6 +5,7 @@
 package records
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -89,8 +90,29 @@ func (a Actor) User() expression.User {
 
 // Service runs the record paths over one store.
 type Service struct {
-	db  store.DB
-	now func() time.Time
+	db    store.DB
+	now   func() time.Time
+	guard EditGuard
+}
+
+// EditGuard is asked, inside the transaction of an update or delete and
+// after the record was read and locked for it, whether actor may change
+// rec; an error refuses the write. Approvals use it to lock records while
+// they are pending. It is not asked for system work (an actor without
+// Access).
+type EditGuard func(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, actor Actor, rec Record) error
+
+// SetEditGuard installs g as the service's edit guard. Call it before the
+// service is used.
+func (s *Service) SetEditGuard(g EditGuard) { s.guard = g }
+
+// checkGuard runs the edit guard, if any, for an actor that is not system
+// work.
+func (s *Service) checkGuard(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, actor Actor, rec Record) error {
+	if s.guard == nil || actor.Access == nil {
+		return nil
+	}
+	return s.guard(ctx, tx, rev, obj, actor, rec)
 }
 
 // New returns a record service over db.

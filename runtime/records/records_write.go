@@ -195,6 +195,18 @@ func (s *Service) Update(ctx context.Context, rev *compiled.Revision, obj *compi
 	return rec, s.explainLookups(ctx, rev, err)
 }
 
+// UpdateInTx applies a partial change to record id inside tx, for work
+// that must commit with other changes (an approval's field updates). The
+// record is read for update with actor's record-level access; the edit
+// guard is asked as for Update.
+func (s *Service) UpdateInTx(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, actor Actor, id string, input map[string]any) (Record, error) {
+	values, errs := normalize(obj, actor.Access, input, 0)
+	if len(errs) > 0 {
+		return nil, &ValidationError{Errors: errs}
+	}
+	return s.update(ctx, tx, rev, obj, actor, id, values, nil, s.now().UTC().Truncate(time.Microsecond), 0)
+}
+
 func (s *Service) update(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, actor Actor, id string, values map[string]any, expected *int64, now time.Time, index int) (Record, error) {
 	if !validID(id) {
 		return nil, ErrNotFound
@@ -206,6 +218,9 @@ func (s *Service) update(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 	old := rec.Version()
 	if expected != nil && *expected != old {
 		return nil, ErrStale
+	}
+	if err := s.checkGuard(ctx, tx, rev, obj, actor, rec); err != nil {
+		return nil, err
 	}
 	if len(values) == 0 {
 		// Nothing to change: the record stays as it is, version included.
@@ -286,6 +301,9 @@ func (s *Service) Delete(ctx context.Context, rev *compiled.Revision, obj *compi
 		}
 		if expected != nil && *expected != rec.Version() {
 			return ErrStale
+		}
+		if err := s.checkGuard(ctx, tx, rev, obj, actor, rec); err != nil {
+			return err
 		}
 		cascaded, err := cascadedRollups(ctx, tx, rev, obj, rec)
 		if err != nil {
