@@ -46,6 +46,17 @@ func DecodeModel(data []byte) (*Model, error) {
 	return &m, nil
 }
 
+// DecodeApprovalProcess reads one approval process document, written in
+// JSON or YAML, checked against schemas/approval_process.schema.json like
+// DecodeObject.
+func DecodeApprovalProcess(data []byte) (*ApprovalProcess, error) {
+	var p ApprovalProcess
+	if err := decodeDocument(data, processSchema, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
 // decodeDocument turns data into JSON, checks it against the schema and
 // decodes it strictly into v.
 func decodeDocument(data []byte, schema *docSchema, v any) error {

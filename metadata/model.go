@@ -17,6 +17,11 @@ type Model struct {
 	// PermissionSets grant object permissions and field-level access to the
 	// roles that include them.
 	PermissionSets []*PermissionSet `json:"permission_sets,omitempty"`
+	// ApprovalProcesses are the multi-step approvals of records
+	// (approval.go).
+	ApprovalProcesses []*ApprovalProcess `json:"approval_processes,omitempty"`
+	// Queues are groups of users that share approval tasks.
+	Queues []*Queue `json:"queues,omitempty"`
 }
 
 // Object is a business object: one table, one REST resource.
@@ -259,6 +264,12 @@ func (m *Model) Clone() *Model {
 	}
 	for _, p := range m.PermissionSets {
 		out.PermissionSets = append(out.PermissionSets, p.clone())
+	}
+	for _, p := range m.ApprovalProcesses {
+		out.ApprovalProcesses = append(out.ApprovalProcesses, p.Clone())
+	}
+	for _, q := range m.Queues {
+		out.Queues = append(out.Queues, q.clone())
 	}
 	return out
 }

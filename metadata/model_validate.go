@@ -104,6 +104,7 @@ func Validate(m *Model, check ExpressionChecker) Problems {
 		ps = append(ps, validateObject(m, o, opath, check)...)
 	}
 	ps = append(ps, validateRoles(m)...)
+	ps = append(ps, validateApprovals(m, check)...)
 	if check != nil {
 		ps = append(ps, validateFormulas(m, check)...)
 	}

@@ -23,4 +23,7 @@ const (
 	ObjectFile = "object.schema.json"
 	// ModelFile describes a whole model: {"objects": [...]} (metadata.Model).
 	ModelFile = "model.schema.json"
+	// ApprovalProcessFile describes one approval process
+	// (metadata.ApprovalProcess); the model schema refers to it.
+	ApprovalProcessFile = "approval_process.schema.json"
 )

@@ -16,6 +16,7 @@ import (
 // renames too, and lose their grants on what was deleted.
 func followRollups(cur, next *metadata.Model) metadata.Problems {
 	next.FollowPermissionReferences(cur)
+	next.FollowApprovalReferences(cur)
 	return next.FollowRollupReferences(cur)
 }
 
