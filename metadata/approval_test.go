@@ -126,7 +126,7 @@ func TestFollowApprovalReferences(t *testing.T) {
 	prev := approvalModel()
 	next := prev.Clone()
 	next.Objects[0].Name = "offer"
-	next.Objects[0].Fields[3].Name = "state"  // status
+	next.Objects[0].Fields[3].Name = "state"   // status
 	next.Objects[0].Fields[4].Name = "checker" // reviewer
 	next.FollowApprovalReferences(prev)
 	p := next.ApprovalProcesses[0]
