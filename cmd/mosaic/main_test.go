@@ -10,9 +10,28 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mosaic-paas/mosaic/metadata"
 	"github.com/mosaic-paas/mosaic/runtime/auth"
+	"github.com/mosaic-paas/mosaic/runtime/catalog"
 	"github.com/mosaic-paas/mosaic/runtime/store"
 )
+
+// defineRole adds a role to the tenant's metadata, as an administrator
+// would through the API.
+func defineRole(t *testing.T, dir, tenant, role string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Config{DataDir: dir})
+	require.NoError(t, err)
+	defer db.Close()
+	ten, err := store.TenantByName(ctx, db, tenant)
+	require.NoError(t, err)
+	_, err = catalog.New(db).Change(ctx, ten, catalog.ChangeOptions{Actor: "test"}, func(m *metadata.Model) error {
+		m.Roles = append(m.Roles, &metadata.Role{Name: role})
+		return nil
+	})
+	require.NoError(t, err)
+}
 
 // TestUserCommands creates a tenant and users from the command line, with
 // passwords read from standard input, and checks what the store holds.
@@ -32,6 +51,14 @@ func TestUserCommands(t *testing.T) {
 
 	out, err = mosaic("boss's long password\n", "user", "password", "acme", "admin@localhost")
 	require.NoError(t, err, out)
+	// A role that is neither built in nor defined is refused, naming the
+	// roles there are; once defined in the metadata, it is accepted.
+	_, err = mosaic("ada's long password\n", "user", "create", "acme", "ada@example.com", "--role", "sales")
+	require.Error(t, err)
+	assert.ErrorContains(t, err, `no role "sales"; the roles are admin, standard`)
+	defineRole(t, dir, "acme", "sales")
+	_, err = mosaic("", "user", "create", "acme", "ada@example.com", "--role", "sale", "--no-password")
+	assert.ErrorContains(t, err, `no role "sale"; the roles are admin, standard, sales`)
 	_, err = mosaic("short\n", "user", "create", "acme", "ada@example.com")
 	assert.ErrorContains(t, err, "at least 12 characters")
 	out, err = mosaic("ada's long password\n", "user", "create", "acme", "ada@example.com", "--name", "Ada", "--role", "sales", "--manager", "admin@localhost")

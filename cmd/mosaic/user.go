@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mosaic-paas/mosaic/metadata"
 	"github.com/mosaic-paas/mosaic/runtime/auth"
+	"github.com/mosaic-paas/mosaic/runtime/catalog"
 	"github.com/mosaic-paas/mosaic/runtime/store"
 )
 
@@ -46,6 +48,9 @@ func user(args []string, in io.Reader, out io.Writer) error {
 		}
 		t, err := store.TenantByName(ctx, db, fs.Arg(0))
 		if err != nil {
+			return err
+		}
+		if err := checkRole(ctx, db, t, *role); err != nil {
 			return err
 		}
 		managerID, err := resolveUser(ctx, db, t, *manager)
@@ -106,6 +111,24 @@ func user(args []string, in io.Reader, out io.Writer) error {
 		return fmt.Errorf("user: unknown subcommand %q", args[0])
 	}
 	return nil
+}
+
+// checkRole refuses a role that is neither built in (admin, standard) nor
+// defined in the tenant's current metadata, naming the roles that exist.
+func checkRole(ctx context.Context, db store.DB, t store.Tenant, role string) error {
+	rev, err := catalog.New(db).Current(ctx, t)
+	if err != nil {
+		return fmt.Errorf("user create: read the roles of %s: %w", t.Name, err)
+	}
+	if rev.Model.HasRole(role) {
+		return nil
+	}
+	roles := []string{metadata.RoleAdmin, metadata.RoleStandard}
+	for _, r := range rev.Model.Roles {
+		roles = append(roles, r.Name)
+	}
+	return fmt.Errorf("user create: tenant %s has no role %q; the roles are %s (define others in its metadata first)",
+		t.Name, role, strings.Join(roles, ", "))
 }
 
 // resolveUser finds a user of the tenant by email or id; "" is none.

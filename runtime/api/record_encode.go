@@ -33,6 +33,10 @@ type encodedColumn struct {
 	col  *compiled.Column
 	form valueForm
 	enc  metadata.Encoder
+	// expanded is set for a lookup written as {"id", "name"}: names are
+	// the names of the records the caller may know.
+	expanded bool
+	names    map[string]string
 }
 
 // valueForm is how a column's non-nil value is written.
@@ -87,6 +91,17 @@ func newRecordEncoder(obj *compiled.Object, acc *compiled.Access, fields []strin
 	return e
 }
 
+// expand makes the lookups named in x written as {"id": …, "name": …}
+// ("name" only for the ids x names), and returns e.
+func (e *recordEncoder) expand(x records.Expansion) *recordEncoder {
+	for i := range e.cols {
+		if names, ok := x[e.cols[i].col.Name]; ok {
+			e.cols[i].expanded, e.cols[i].names = true, names
+		}
+	}
+	return e
+}
+
 // appendRecord appends rec as a JSON object: the encoder's columns in
 // order, then the warnings of the write that produced it, if any.
 func (e *recordEncoder) appendRecord(dst []byte, rec records.Record) ([]byte, error) {
@@ -120,6 +135,15 @@ func (e *recordEncoder) appendRecord(dst []byte, rec records.Record) ([]byte, er
 func (ec *encodedColumn) appendValue(dst []byte, v any) ([]byte, error) {
 	if v == nil {
 		return append(dst, "null"...), nil
+	}
+	if id, ok := v.(string); ok && ec.expanded {
+		dst = append(dst, `{"id":`...)
+		dst = appendJSONString(dst, id)
+		if name, ok := ec.names[id]; ok {
+			dst = append(dst, `,"name":`...)
+			dst = appendJSONString(dst, name)
+		}
+		return append(dst, '}'), nil
 	}
 	switch ec.form {
 	case formDate:
@@ -323,14 +347,24 @@ func sendEncoded(c *fiber.Ctx, status int, write func(dst []byte) ([]byte, error
 // sendRecord answers status with one record, limited to fields when they
 // are given.
 func sendRecord(c *fiber.Ctx, status int, obj *compiled.Object, acc *compiled.Access, rec records.Record, fields []string) error {
-	e := newRecordEncoder(obj, acc, fields)
+	return sendRecordExpanded(c, status, obj, acc, rec, fields, nil)
+}
+
+// sendRecordExpanded is sendRecord with the lookups of x expanded.
+func sendRecordExpanded(c *fiber.Ctx, status int, obj *compiled.Object, acc *compiled.Access, rec records.Record, fields []string, x records.Expansion) error {
+	e := newRecordEncoder(obj, acc, fields).expand(x)
 	return sendEncoded(c, status, func(dst []byte) ([]byte, error) { return e.appendRecord(dst, rec) })
 }
 
 // sendList answers a page of records: {"records": […], "next_cursor": …,
 // "total": …} (total only when counted).
 func sendList(c *fiber.Ctx, obj *compiled.Object, acc *compiled.Access, res *records.ListResult, fields []string) error {
-	e := newRecordEncoder(obj, acc, fields)
+	return sendListExpanded(c, obj, acc, res, fields, nil)
+}
+
+// sendListExpanded is sendList with the lookups of x expanded.
+func sendListExpanded(c *fiber.Ctx, obj *compiled.Object, acc *compiled.Access, res *records.ListResult, fields []string, x records.Expansion) error {
+	e := newRecordEncoder(obj, acc, fields).expand(x)
 	return sendEncoded(c, fiber.StatusOK, func(dst []byte) ([]byte, error) {
 		dst = append(dst, `{"records":[`...)
 		var err error

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,6 +19,7 @@ func (s *Server) routeRecords(r fiber.Router) {
 	r.Post("/objects/:object/records", s.createRecord)
 	r.Post("/objects/:object/records/batch", s.batchRecords)
 	r.Put("/objects/:object/records/by/:field/:value", s.upsertRecord)
+	r.Get("/objects/:object/records/export", s.exportRecords)
 	r.Get("/objects/:object/records/:id", s.getRecord)
 	r.Get("/objects/:object/records/:id/history", s.recordHistory)
 	r.Patch("/objects/:object/records/:id", s.updateRecord)
@@ -69,7 +71,7 @@ func (s *Server) createRecord(c *fiber.Ctx) error {
 	}
 	rec, err := s.records.Create(c.UserContext(), rev, obj, actorOf(c), body)
 	if err != nil {
-		return err
+		return records.HideUnreadable(obj, accessOf(c), err)
 	}
 	c.Set(fiber.HeaderETag, etag(rec))
 	c.Set(fiber.HeaderLocation, "/api/v1/objects/"+obj.Meta.Name+"/records/"+rec.ID())
@@ -85,12 +87,60 @@ func (s *Server) getRecord(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	expand, fields, err := expandParam(c, obj, fields)
+	if err != nil {
+		return err
+	}
 	rec, err := s.records.Get(c.UserContext(), rev, obj, actorOf(c), strings.ToLower(c.Params("id")))
 	if err != nil {
 		return err
 	}
+	x, err := s.expand(c, rev, obj, expand, []records.Record{rec})
+	if err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderETag, etag(rec))
-	return sendRecord(c, fiber.StatusOK, obj, accessOf(c), rec, fields)
+	return sendRecordExpanded(c, fiber.StatusOK, obj, accessOf(c), rec, fields, x)
+}
+
+// expandParam reads ?expand=a,b: lookup fields of obj the caller may read,
+// whose values are to be written with the names of the records they point
+// at. They are added to fields when fields are named. An unknown field, a
+// hidden one or one that is not a lookup is a 400 naming it, as in fields=.
+func expandParam(c *fiber.Ctx, obj *compiled.Object, fields []string) ([]string, []string, error) {
+	raw := c.Query("expand")
+	if raw == "" {
+		return nil, fields, nil
+	}
+	var expand []string
+	for _, f := range strings.Split(raw, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" || slices.Contains(expand, f) {
+			continue
+		}
+		if err := records.ExpandField(obj, accessOf(c), f); err != nil {
+			return nil, nil, problem(fiber.StatusBadRequest, CodeInvalidQuery, "object %q has no lookup field %q to expand", obj.Meta.Name, f)
+		}
+		expand = append(expand, f)
+		if len(fields) > 0 && !slices.Contains(fields, f) {
+			fields = append(fields, f)
+		}
+	}
+	return expand, fields, nil
+}
+
+// expand names the records the expand fields of recs point at, as far as
+// the caller may know them: its role's access to the target object and its
+// name field, record-level access, and its API token's objects.
+func (s *Server) expand(c *fiber.Ctx, rev *compiled.Revision, obj *compiled.Object, expand []string, recs []records.Record) (records.Expansion, error) {
+	if len(expand) == 0 {
+		return nil, nil
+	}
+	var mayRead func(*compiled.Object) bool
+	if tok := identityOf(c).Token; tok != nil && tok.Objects != nil {
+		mayRead = func(o *compiled.Object) bool { return slices.Contains(tok.Objects, o.Meta.ID) }
+	}
+	return s.records.Expand(c.UserContext(), rev, obj, actorOf(c), expand, recs, mayRead)
 }
 
 func (s *Server) updateRecord(c *fiber.Ctx) error {
@@ -107,7 +157,7 @@ func (s *Server) updateRecord(c *fiber.Ctx) error {
 	}
 	rec, err := s.records.Update(c.UserContext(), rev, obj, actorOf(c), strings.ToLower(c.Params("id")), body, expected)
 	if err != nil {
-		return err
+		return records.HideUnreadable(obj, accessOf(c), err)
 	}
 	c.Set(fiber.HeaderETag, etag(rec))
 	return sendRecord(c, fiber.StatusOK, obj, accessOf(c), rec, nil)
@@ -149,7 +199,7 @@ func (s *Server) upsertRecord(c *fiber.Ctx) error {
 	}
 	rec, created, err := s.records.Upsert(c.UserContext(), rev, obj, actorOf(c), c.Params("field"), value, body)
 	if err != nil {
-		return err
+		return records.HideUnreadable(obj, accessOf(c), err)
 	}
 	c.Set(fiber.HeaderETag, etag(rec))
 	status := fiber.StatusOK
@@ -199,7 +249,7 @@ func (s *Server) batchRecords(c *fiber.Ctx) error {
 	c.Locals(batchLocal, true)
 	results, err := s.records.Batch(c.UserContext(), rev, obj, actorOf(c), req)
 	if err != nil {
-		return err
+		return records.HideUnreadable(obj, accessOf(c), err)
 	}
 	return sendBatch(c, obj, accessOf(c), results)
 }
@@ -245,6 +295,10 @@ func (s *Server) listRecords(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	expand, fields, err := expandParam(c, obj, fields)
+	if err != nil {
+		return err
+	}
 	q := records.ListQuery{Filter: c.Query("filter"), Sort: c.Query("sort"), Cursor: c.Query("cursor"), Fields: fields}
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -263,7 +317,11 @@ func (s *Server) listRecords(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendList(c, obj, accessOf(c), res, fields)
+	x, err := s.expand(c, rev, obj, expand, res.Records)
+	if err != nil {
+		return err
+	}
+	return sendListExpanded(c, obj, accessOf(c), res, fields, x)
 }
 
 func nilIfEmpty(s string) any {

@@ -4,12 +4,12 @@
 // Authorization builds on the Identity it resolves: the user's role is
 // looked up in the tenant's compiled metadata (engine/compiled, Access).
 //
-// Brute-force protection counts failed sign-ins in memory, per account and
-// per client address. On several Mosaic nodes each node counts the failures
-// it sees, so an attacker spreading attempts over n nodes gets up to n
-// times the allowance; put the nodes behind a load balancer with sticky
-// client addresses, or rate-limit sign-in at the proxy, until the counters
-// move to the store.
+// Brute-force protection counts failed sign-ins per account and per client
+// address in the store (store.RecordSignInFailure), not in a node's memory:
+// several Mosaic nodes on one database share the counts, so spreading
+// attempts over nodes gains an attacker nothing. Each failure costs a few
+// small writes; failures older than the window are deleted as new ones
+// are recorded.
 package auth
 
 import (
@@ -41,13 +41,14 @@ const (
 	EventRecordDeleted   = "record.deleted"
 	EventRecordShared    = "record.shared"
 	EventRecordUnshared  = "record.unshared"
+	EventRecordsExported = "records.exported"
 )
 
 // Events lists every audit event, for documentation and filter checks.
 var Events = []string{
 	EventSignIn, EventSignInFailed, EventSignOut, EventTokenCreated, EventTokenRevoked,
 	EventUserCreated, EventUserUpdated, EventUserDeactivated, EventUserActivated, EventPasswordChanged,
-	EventMetadataChanged, EventRecordDeleted, EventRecordShared, EventRecordUnshared,
+	EventMetadataChanged, EventRecordDeleted, EventRecordShared, EventRecordUnshared, EventRecordsExported,
 }
 
 // Errors of the package. Check them with errors.Is.
@@ -100,9 +101,6 @@ const (
 	DefaultFailureWindow   = 15 * time.Minute
 )
 
-// maxLimiterKeys bounds the memory of each failure counter.
-const maxLimiterKeys = 100_000
-
 func (c Config) withDefaults() Config {
 	if c.SessionIdle <= 0 {
 		c.SessionIdle = DefaultSessionIdle
@@ -153,8 +151,8 @@ func New(db store.DB, cfg Config) *Service {
 	}
 	return &Service{
 		db: db, cfg: cfg, dummy: dummy,
-		accounts:  newLimiter(cfg.AccountFailures, cfg.FailureWindow, maxLimiterKeys),
-		addresses: newLimiter(cfg.AddressFailures, cfg.FailureWindow, maxLimiterKeys),
+		accounts:  newLimiter(db, cfg.AccountFailures, cfg.FailureWindow),
+		addresses: newLimiter(db, cfg.AddressFailures, cfg.FailureWindow),
 	}
 }
 

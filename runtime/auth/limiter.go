@@ -1,101 +1,63 @@
 package auth
 
 import (
-	"sync"
+	"context"
 	"time"
+
+	"github.com/mosaic-paas/mosaic/runtime/store"
 )
 
-// limiter counts failed sign-ins per key (an account, an address) over a
-// sliding window, and refuses a key that has failed max times within it.
-// It lives in memory: each node counts the failures it sees (see the
-// package doc on several nodes).
+// limiter counts failed sign-ins per subject (an account, an address) over
+// a sliding window, and refuses a subject that has failed max times within
+// it. The failures are kept in the store (sign_in_failures), so every node
+// on one database counts the same ones: spreading attempts over nodes buys
+// an attacker nothing.
 type limiter struct {
+	db     store.Querier
 	max    int
 	window time.Duration
-	// maxKeys bounds the memory: past it, keys whose failures have all
-	// left the window are dropped, and then arbitrary ones.
-	maxKeys int
-
-	mu sync.Mutex
-	// failures holds, per key, the times of its latest failures (at most
-	// max), oldest first.
-	failures map[string][]time.Time
 }
 
-func newLimiter(max int, window time.Duration, maxKeys int) *limiter {
-	return &limiter{max: max, window: window, maxKeys: maxKeys, failures: map[string][]time.Time{}}
+func newLimiter(db store.Querier, max int, window time.Duration) *limiter {
+	return &limiter{db: db, max: max, window: window}
 }
 
-// wait returns how long key must wait before trying again: 0 when it may
-// try now.
-func (l *limiter) wait(key string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f := l.recent(key, now)
-	if len(f) < l.max {
-		return 0
-	}
-	return f[len(f)-l.max].Add(l.window).Sub(now)
+// subject is what a limiter counts: an account (a tenant's name as given,
+// lowercased, and an email key) or a client address (no tenant). The
+// prefixes keep an email that looks like an address apart from it.
+type subject struct {
+	tenant, key string
 }
 
-// fail records a failure of key and reports whether key must now wait.
-func (l *limiter) fail(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f := append(l.recent(key, now), now)
-	if len(f) > l.max {
-		f = append(f[:0], f[len(f)-l.max:]...)
-	}
-	if _, ok := l.failures[key]; !ok && len(l.failures) >= l.maxKeys {
-		l.sweep(now)
-	}
-	l.failures[key] = f
-	return len(f) >= l.max
+func accountSubject(tenant, email string) subject {
+	return subject{tenant: tenant, key: "account:" + store.EmailKey(email)}
 }
 
-// reset forgets the failures of key (a successful sign-in of the account).
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.failures, key)
+func addressSubject(address string) subject {
+	return subject{key: "address:" + address}
 }
 
-// recent returns the failures of key still in the window, dropping the
-// others.
-func (l *limiter) recent(key string, now time.Time) []time.Time {
-	f, ok := l.failures[key]
-	if !ok {
-		return nil
+// wait returns how long s must wait before trying again: 0 when it may
+// try now, else until the oldest of its latest max failures leaves the
+// window.
+func (l *limiter) wait(ctx context.Context, s subject, now time.Time) (time.Duration, error) {
+	f, err := store.RecentSignInFailures(ctx, l.db, s.tenant, s.key, now.Add(-l.window), l.max)
+	if err != nil || len(f) < l.max {
+		return 0, err
 	}
-	cut := 0
-	for cut < len(f) && !f[cut].After(now.Add(-l.window)) {
-		cut++
-	}
-	if cut == len(f) {
-		delete(l.failures, key)
-		return nil
-	}
-	if cut > 0 {
-		f = append(f[:0], f[cut:]...)
-		l.failures[key] = f
-	}
-	return f
+	return f[l.max-1].Add(l.window).Sub(now), nil
 }
 
-// sweep makes room for a new key: it drops the keys whose failures have
-// all left the window and, if that is not enough, arbitrary keys until a
-// tenth of the room is free. Dropping a live key forgets its failures:
-// the bound trades that for memory under a flood of distinct keys.
-func (l *limiter) sweep(now time.Time) {
-	for k, f := range l.failures {
-		if !f[len(f)-1].After(now.Add(-l.window)) {
-			delete(l.failures, k)
-		}
+// fail records a failure of s and reports whether s must now wait.
+func (l *limiter) fail(ctx context.Context, s subject, now time.Time) (bool, error) {
+	if err := store.RecordSignInFailure(ctx, l.db, s.tenant, s.key, now, l.window); err != nil {
+		return false, err
 	}
-	for k := range l.failures {
-		if len(l.failures) < l.maxKeys-l.maxKeys/10 {
-			break
-		}
-		delete(l.failures, k)
-	}
+	w, err := l.wait(ctx, s, now)
+	return w > 0, err
+}
+
+// reset forgets the failures of s (a successful sign-in of the account).
+func (l *limiter) reset(ctx context.Context, s subject) error {
+	return store.ClearSignInFailures(ctx, l.db, s.tenant, s.key)
 }

@@ -41,10 +41,10 @@ const maxAuditedEmail = 254
 // tenant, failures with the email tried (never the password).
 func (s *Service) SignIn(ctx context.Context, c Credentials) (SignedIn, error) {
 	now := s.Now()
-	account := strings.ToLower(strings.TrimSpace(c.Tenant)) + "\x00" + store.EmailKey(c.Email)
-	address := "addr\x00" + c.Address
-	if wait := max(s.accounts.wait(account, now), s.addresses.wait(address, now)); wait > 0 {
-		return SignedIn{}, &ThrottledError{RetryAfter: wait}
+	account := accountSubject(strings.ToLower(strings.TrimSpace(c.Tenant)), c.Email)
+	address := addressSubject(c.Address)
+	if wait, err := s.throttled(ctx, account, address, now); err != nil || wait > 0 {
+		return SignedIn{}, err
 	}
 
 	tenant, err := store.TenantByName(ctx, s.db, strings.ToLower(strings.TrimSpace(c.Tenant)))
@@ -73,8 +73,10 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (SignedIn, error) {
 		_, _ = VerifyPassword(s.dummy, c.Password)
 	}
 	if !ok || !user.Active {
-		lockedAccount := s.accounts.fail(account, now)
-		lockedAddress := s.addresses.fail(address, now)
+		lockedAccount, lockedAddress, err := s.failed(ctx, account, address, now)
+		if err != nil {
+			return SignedIn{}, err
+		}
 		if known {
 			detail := map[string]any{"email": truncateString(c.Email, maxAuditedEmail)}
 			if user.ID != "" {
@@ -92,7 +94,9 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (SignedIn, error) {
 		}
 		return SignedIn{}, ErrInvalidCredentials
 	}
-	s.accounts.reset(account)
+	if err := s.accounts.reset(ctx, account); err != nil {
+		return SignedIn{}, fmt.Errorf("auth: sign in: %w", err)
+	}
 
 	var out SignedIn
 	err = s.db.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -143,10 +147,10 @@ func (s *Service) SignOut(ctx context.Context, id Identity, address string) erro
 // check is refused with *ThrottledError.
 func (s *Service) CheckPassword(ctx context.Context, id Identity, password, address string) (bool, error) {
 	now := s.Now()
-	account := id.Tenant.Name + "\x00" + store.EmailKey(id.User.Email)
-	addr := "addr\x00" + address
-	if wait := max(s.accounts.wait(account, now), s.addresses.wait(addr, now)); wait > 0 {
-		return false, &ThrottledError{RetryAfter: wait}
+	account := accountSubject(id.Tenant.Name, id.User.Email)
+	addr := addressSubject(address)
+	if wait, err := s.throttled(ctx, account, addr, now); err != nil || wait > 0 {
+		return false, err
 	}
 	hash, err := store.UserPasswordHash(ctx, s.db, id.Tenant.ID, id.User.ID)
 	if err != nil {
@@ -159,10 +163,40 @@ func (s *Service) CheckPassword(ctx context.Context, id Identity, password, addr
 		_, _ = VerifyPassword(s.dummy, password)
 	}
 	if !ok {
-		s.accounts.fail(account, now)
-		s.addresses.fail(addr, now)
+		if _, _, err := s.failed(ctx, account, addr, now); err != nil {
+			return false, err
+		}
 	}
 	return ok, nil
+}
+
+// throttled returns a *ThrottledError when the account or the address has
+// failed too often lately, with the wait of the longer, and nil otherwise.
+func (s *Service) throttled(ctx context.Context, account, address subject, now time.Time) (time.Duration, error) {
+	wa, err := s.accounts.wait(ctx, account, now)
+	if err != nil {
+		return 0, fmt.Errorf("auth: count failed sign-ins: %w", err)
+	}
+	wd, err := s.addresses.wait(ctx, address, now)
+	if err != nil {
+		return 0, fmt.Errorf("auth: count failed sign-ins: %w", err)
+	}
+	if wait := max(wa, wd); wait > 0 {
+		return wait, &ThrottledError{RetryAfter: wait}
+	}
+	return 0, nil
+}
+
+// failed records a failure of the account and of the address, and reports
+// which of them must now wait.
+func (s *Service) failed(ctx context.Context, account, address subject, now time.Time) (lockedAccount, lockedAddress bool, err error) {
+	if lockedAccount, err = s.accounts.fail(ctx, account, now); err != nil {
+		return false, false, fmt.Errorf("auth: record a failed sign-in: %w", err)
+	}
+	if lockedAddress, err = s.addresses.fail(ctx, address, now); err != nil {
+		return false, false, fmt.Errorf("auth: record a failed sign-in: %w", err)
+	}
+	return lockedAccount, lockedAddress, nil
 }
 
 // retryAfterSeconds rounds a wait up to whole seconds, at least one.

@@ -71,6 +71,9 @@ type Actor struct {
 	// Role and Manager are the user's role and manager's id ("" for none),
 	// as expressions see them in $user.
 	Role, Manager string
+	// Email is the user's email: it makes the user a member of the queues
+	// that list it (approval tasks of those queues are visible to it).
+	Email string
 	// Languages are the actor's preferred languages, for messages of
 	// validation rules.
 	Languages []string
@@ -95,12 +98,12 @@ type Service struct {
 	guard EditGuard
 }
 
-// EditGuard is asked, inside the transaction of an update or delete and
-// after the record was read and locked for it, whether actor may change
-// rec; an error refuses the write. Approvals use it to lock records while
-// they are pending. It is not asked for system work (an actor without
-// Access).
-type EditGuard func(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, actor Actor, rec Record) error
+// EditGuard is asked, inside the transaction of an update or delete
+// (deleting) and after the record was read and locked for it, whether
+// actor may change rec; an error refuses the write. Approvals use it to
+// lock records while they are pending. It is not asked for system work (an
+// actor without Access).
+type EditGuard func(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, actor Actor, rec Record, deleting bool) error
 
 // SetEditGuard installs g as the service's edit guard. Call it before the
 // service is used.
@@ -108,11 +111,11 @@ func (s *Service) SetEditGuard(g EditGuard) { s.guard = g }
 
 // checkGuard runs the edit guard, if any, for an actor that is not system
 // work.
-func (s *Service) checkGuard(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, actor Actor, rec Record) error {
+func (s *Service) checkGuard(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, actor Actor, rec Record, deleting bool) error {
 	if s.guard == nil || actor.Access == nil {
 		return nil
 	}
-	return s.guard(ctx, tx, rev, obj, actor, rec)
+	return s.guard(ctx, tx, rev, obj, actor, rec, deleting)
 }
 
 // New returns a record service over db.

@@ -1,6 +1,7 @@
 package records
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -149,4 +150,39 @@ func labelOf(f *metadata.Field) string {
 		return l
 	}
 	return f.Name
+}
+
+// MessageHiddenRequired is the message of a required-field error about a
+// field the caller may not read: it does not name the field.
+const MessageHiddenRequired = "a required value is missing that you may not set; ask an administrator"
+
+// HideUnreadable rewrites the field errors of a *ValidationError (other
+// errors pass through) so that none names a field acc may not read: such
+// an error is attached to the record (field "") instead, a missing
+// required value says MessageHiddenRequired, and a uniqueness conflict
+// does not say which field. An unknown_field error is left as it is: it
+// names a field the caller sent itself, refused as if the object had no
+// such field. acc nil (system work) sees every field.
+func HideUnreadable(obj *compiled.Object, acc *compiled.Access, err error) error {
+	var ve *ValidationError
+	if acc == nil || !errors.As(err, &ve) {
+		return err
+	}
+	for i := range ve.Errors {
+		fe := &ve.Errors[i]
+		if fe.Field == "" || fe.Code == metadata.CodeUnknownField || acc.CanRead(fe.Field) {
+			continue
+		}
+		if _, ok := obj.Column(fe.Field); !ok {
+			continue // not a field: a batch or query member
+		}
+		switch fe.Code {
+		case metadata.CodeRequired:
+			fe.Message = MessageHiddenRequired
+		case metadata.CodeUnique:
+			fe.Message = fmt.Sprintf("another %s record already has a value that must be unique", obj.Meta.Name)
+		}
+		fe.Field = ""
+	}
+	return err
 }

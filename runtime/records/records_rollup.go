@@ -290,19 +290,22 @@ const cascadeChunk = 500
 
 // cascadedRollups finds, before a record of obj is deleted, the parents
 // whose roll-ups the database's on-delete actions will change, to be
-// recomputed once the record is gone (rollupWork.recompute). Deleting a
-// record cascades to the records whose lookups point at it (on_delete
-// cascade), and on to theirs, or empties those lookups (set_null). Roll-ups
-// over those lookups belong to the deleted records themselves: there is
-// nothing to maintain. But a cascaded record may also be the child of
-// another parent through another lookup (an opportunity of a deleted
-// account counted on its campaign), and a record whose lookup is emptied
-// may leave the filter of a roll-up over another lookup: those parents are
-// found here, while the rows still say who they are. The deleted record's
-// own parents are maintainRollups' work.
-func cascadedRollups(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, rec Record) (rollupWork, error) {
-	if !obj.Rollups.Cascades {
-		return nil, nil
+// recomputed once the record is gone (rollupWork.recompute), and the
+// records the delete cascades to, whose shares and history go with them
+// (cascaded.deleteTraces). Deleting a record cascades to the records whose
+// lookups point at it (on_delete cascade), and on to theirs, or empties
+// those lookups (set_null). Roll-ups over those lookups belong to the
+// deleted records themselves: there is nothing to maintain. But a cascaded
+// record may also be the child of another parent through another lookup
+// (an opportunity of a deleted account counted on its campaign), and a
+// record whose lookup is emptied may leave the filter of a roll-up over
+// another lookup: those parents are found here, while the rows still say
+// who they are. The deleted record's own parents are maintainRollups'
+// work.
+func cascadedRollups(ctx context.Context, tx store.Tx, rev *compiled.Revision, obj *compiled.Object, rec Record) (rollupWork, cascaded, error) {
+	rollups := obj.Rollups.Cascades
+	if !rollups && !cascadesDeletes(rev, obj) {
+		return nil, nil, nil
 	}
 	work := rollupWork{}
 	type step struct {
@@ -310,6 +313,7 @@ func cascadedRollups(ctx context.Context, tx store.Tx, rev *compiled.Revision, o
 		ids []string
 	}
 	deleted := map[string]map[string]bool{obj.Meta.Name: {rec.ID(): true}}
+	var gone cascaded
 	queue := []step{{obj, []string{rec.ID()}}}
 	for len(queue) > 0 {
 		s := queue[0]
@@ -321,15 +325,15 @@ func cascadedRollups(ctx context.Context, tx store.Tx, rev *compiled.Revision, o
 			}
 			c, l := ref.Object, ref.Column
 			for _, g := range c.Rollups.Fed {
-				if g.Lookup == l || (action == metadata.OnDeleteSetNull && !g.Reads[l.Name]) {
+				if !rollups || g.Lookup == l || (action == metadata.OnDeleteSetNull && !g.Reads[l.Name]) {
 					continue
 				}
 				q := fmt.Sprintf("SELECT DISTINCT %s FROM %s WHERE %s IS NOT NULL AND %s IN (%%s)", g.Lookup.Quoted, c.Table, g.Lookup.Quoted, l.Quoted)
 				if err := eachIn(ctx, tx, rev, q, s.ids, func(id string) { work.add(g, id) }); err != nil {
-					return nil, fmt.Errorf("records: roll-ups over %s.%s: %w", c.Meta.Name, g.Lookup.Name, err)
+					return nil, nil, fmt.Errorf("records: roll-ups over %s.%s: %w", c.Meta.Name, g.Lookup.Name, err)
 				}
 			}
-			if action != metadata.OnDeleteCascade || !c.Rollups.Cascades {
+			if action != metadata.OnDeleteCascade {
 				continue
 			}
 			seen := deleted[c.Meta.Name]
@@ -345,14 +349,63 @@ func cascadedRollups(ctx context.Context, tx store.Tx, rev *compiled.Revision, o
 					next = append(next, id)
 				}
 			}); err != nil {
-				return nil, fmt.Errorf("records: records of %s deleted with %s: %w", c.Meta.Name, s.obj.Meta.Name, err)
+				return nil, nil, fmt.Errorf("records: records of %s deleted with %s: %w", c.Meta.Name, s.obj.Meta.Name, err)
 			}
 			if len(next) > 0 {
 				queue = append(queue, step{c, next})
+				gone = append(gone, cascadedIDs{c, next})
 			}
 		}
 	}
-	return work, nil
+	return work, gone, nil
+}
+
+// cascadesDeletes reports whether deleting a record of obj can delete
+// others: a lookup to obj is on_delete cascade.
+func cascadesDeletes(rev *compiled.Revision, obj *compiled.Object) bool {
+	for _, ref := range rev.Referrers(obj.Meta.Name) {
+		if ref.Column.Field.OnDeleteOrDefault() == metadata.OnDeleteCascade {
+			return true
+		}
+	}
+	return false
+}
+
+// cascadedIDs are records of one object that a delete cascades to.
+type cascadedIDs struct {
+	obj *compiled.Object
+	ids []string
+}
+
+// cascaded are the records a delete cascades to, found by cascadedRollups
+// before the delete.
+type cascaded []cascadedIDs
+
+// deleteTraces deletes, in the delete's transaction, the manual shares and
+// field history of the records the database deleted by cascade: rows that
+// name a record by id only, which no foreign key removes.
+func (c cascaded) deleteTraces(ctx context.Context, tx store.Tx, rev *compiled.Revision) error {
+	d := rev.Dialect
+	for _, set := range c {
+		for _, table := range []string{"record_shares", "field_history"} {
+			for start := 0; start < len(set.ids); start += cascadeChunk {
+				chunk := set.ids[start:min(start+cascadeChunk, len(set.ids))]
+				args := make([]any, 0, len(chunk)+2)
+				args = append(args, rev.TenantID, set.obj.Meta.ID)
+				phs := make([]string, len(chunk))
+				for i, id := range chunk {
+					phs[i] = d.Placeholder(i + 3)
+					args = append(args, id)
+				}
+				q := fmt.Sprintf("DELETE FROM %s WHERE tenant_id = %s AND object_id = %s AND record_id IN (%s)",
+					table, d.Placeholder(1), d.Placeholder(2), strings.Join(phs, ", "))
+				if _, err := tx.Exec(ctx, q, args...); err != nil {
+					return fmt.Errorf("records: delete %s of %s records deleted by cascade: %w", table, set.obj.Meta.Name, err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // eachIn runs query, whose %s is replaced by placeholders for ids, in

@@ -25,9 +25,10 @@ func evaluateRules(obj *compiled.Object, rec, prior Record, now time.Time, actor
 	var errs []FieldError
 	var warnings []Warning
 	for _, r := range obj.Rules {
+		field := readableField(actor.Access, r.Meta.Field)
 		broken, err := r.Condition.RunCondition(vars)
 		if err != nil {
-			errs = append(errs, FieldError{Index: index, Field: r.Meta.Field, Rule: r.Meta.Name, Code: CodeValidationRule,
+			errs = append(errs, FieldError{Index: index, Field: field, Rule: r.Meta.Name, Code: CodeValidationRule,
 				Message: fmt.Sprintf("validation rule %q could not be evaluated: %v", r.Meta.Name, err)})
 			continue
 		}
@@ -36,12 +37,22 @@ func evaluateRules(obj *compiled.Object, rec, prior Record, now time.Time, actor
 		}
 		msg := r.Meta.Message.In(actor.Languages)
 		if r.Meta.IsWarning() {
-			warnings = append(warnings, Warning{Index: index, Rule: r.Meta.Name, Field: r.Meta.Field, Message: msg})
+			warnings = append(warnings, Warning{Index: index, Rule: r.Meta.Name, Field: field, Message: msg})
 			continue
 		}
-		errs = append(errs, FieldError{Index: index, Field: r.Meta.Field, Rule: r.Meta.Name, Code: CodeValidationRule, Message: msg})
+		errs = append(errs, FieldError{Index: index, Field: field, Rule: r.Meta.Name, Code: CodeValidationRule, Message: msg})
 	}
 	return errs, warnings
+}
+
+// readableField returns field when acc may read it (or acc is nil: system
+// work), else "": an error or warning about a field the actor may not see
+// is attached to the record, so that its name is not told.
+func readableField(acc *compiled.Access, field string) string {
+	if field == "" || acc == nil || acc.CanRead(field) {
+		return field
+	}
+	return ""
 }
 
 // ruleVars are the expression variables of a rule run: the record's fields,

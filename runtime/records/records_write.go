@@ -219,7 +219,7 @@ func (s *Service) update(ctx context.Context, tx store.Tx, rev *compiled.Revisio
 	if expected != nil && *expected != old {
 		return nil, ErrStale
 	}
-	if err := s.checkGuard(ctx, tx, rev, obj, actor, rec); err != nil {
+	if err := s.checkGuard(ctx, tx, rev, obj, actor, rec, false); err != nil {
 		return nil, err
 	}
 	if len(values) == 0 {
@@ -302,10 +302,10 @@ func (s *Service) Delete(ctx context.Context, rev *compiled.Revision, obj *compi
 		if expected != nil && *expected != rec.Version() {
 			return ErrStale
 		}
-		if err := s.checkGuard(ctx, tx, rev, obj, actor, rec); err != nil {
+		if err := s.checkGuard(ctx, tx, rev, obj, actor, rec, true); err != nil {
 			return err
 		}
-		cascaded, err := cascadedRollups(ctx, tx, rev, obj, rec)
+		cascaded, gone, err := cascadedRollups(ctx, tx, rev, obj, rec)
 		if err != nil {
 			return err
 		}
@@ -331,6 +331,9 @@ func (s *Service) Delete(ctx context.Context, rev *compiled.Revision, obj *compi
 			return err
 		}
 		if err := stale.recompute(ctx, tx, rev); err != nil {
+			return err
+		}
+		if err := gone.deleteTraces(ctx, tx, rev); err != nil {
 			return err
 		}
 		return deleteHistory(ctx, tx, rev, obj, id)
