@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mosaic-paas/mosaic/engine/approval"
 	"github.com/mosaic-paas/mosaic/engine/dialect"
 	"github.com/mosaic-paas/mosaic/engine/expression"
 	"github.com/mosaic-paas/mosaic/metadata"
@@ -271,6 +272,10 @@ type Revision struct {
 	// below is, per custom role, every role beneath it in the role
 	// hierarchy, sorted (permission.go).
 	below map[string][]string
+	// approvals are the compiled approval processes by object, in the
+	// order they are tried, and by name (approval.go).
+	approvals       map[string][]*approval.Process
+	approvalsByName map[string]*approval.Process
 }
 
 // Compile compiles a whole model of a tenant: every object and every
@@ -320,6 +325,9 @@ func Compile(d dialect.Dialect, tenantID, schema string, number int, m *metadata
 	}
 	r.compilePermissions()
 	if err := r.compileSharingRules(); err != nil {
+		return nil, err
+	}
+	if err := r.compileApprovals(); err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mosaic-paas/mosaic/engine/compiled"
 	"github.com/mosaic-paas/mosaic/metadata"
+	"github.com/mosaic-paas/mosaic/runtime/approvals"
 	"github.com/mosaic-paas/mosaic/runtime/auth"
 	"github.com/mosaic-paas/mosaic/runtime/catalog"
 	"github.com/mosaic-paas/mosaic/runtime/records"
@@ -51,11 +52,12 @@ type Config struct {
 
 // Server holds what the handlers need.
 type Server struct {
-	db      store.DB
-	catalog *catalog.Catalog
-	records *records.Service
-	auth    *auth.Service
-	cfg     Config
+	db        store.DB
+	catalog   *catalog.Catalog
+	records   *records.Service
+	approvals *approvals.Service
+	auth      *auth.Service
+	cfg       Config
 
 	// identities caches resolved credentials (tokens and sessions) by the
 	// SHA-256 of the credential, for TokenCacheTTL at most.
@@ -80,9 +82,17 @@ func New(db store.DB, cat *catalog.Catalog, cfg Config) *Server {
 	if cfg.TokenCacheTTL <= 0 {
 		cfg.TokenCacheTTL = 10 * time.Second
 	}
-	return &Server{db: db, catalog: cat, records: records.New(db), auth: auth.New(db, cfg.Auth), cfg: cfg,
+	recs := records.New(db)
+	return &Server{db: db, catalog: cat, records: recs, approvals: approvals.New(db, recs), auth: auth.New(db, cfg.Auth), cfg: cfg,
 		identities: map[[32]byte]cachedIdentity{}}
 }
+
+// Approvals returns the approval service the API uses (the server runs its
+// timeout jobs).
+func (s *Server) Approvals() *approvals.Service { return s.approvals }
+
+// Catalog returns the metadata catalog the API uses.
+func (s *Server) Catalog() *catalog.Catalog { return s.catalog }
 
 // Auth returns the identity service the API uses.
 func (s *Server) Auth() *auth.Service { return s.auth }
@@ -122,6 +132,8 @@ func (s *Server) App() *fiber.App {
 	s.routeRules(v1)
 	s.routeRecords(v1)
 	s.routeShares(v1)
+	s.routeApprovals(v1)
+	s.routeApprovalProcesses(v1)
 	v1.Get("/openapi.json", s.openAPI)
 	app.Use(func(c *fiber.Ctx) error {
 		return problem(fiber.StatusNotFound, CodeNotFound, "no such resource: %s %s", c.Method(), c.Path())
@@ -236,7 +248,7 @@ func actorOf(c *fiber.Ctx) records.Actor {
 	if !ok {
 		acc = &compiled.Access{}
 	}
-	return records.Actor{ID: u.ID, Role: u.Role, Manager: u.ManagerID, Languages: languages(c), Access: acc}
+	return records.Actor{ID: u.ID, Role: u.Role, Manager: u.ManagerID, Email: u.Email, Languages: languages(c), Access: acc}
 }
 
 // revision returns the caller's tenant's current compiled metadata.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mosaic-paas/mosaic/engine/query"
 	"github.com/mosaic-paas/mosaic/metadata"
+	"github.com/mosaic-paas/mosaic/runtime/approvals"
 	"github.com/mosaic-paas/mosaic/runtime/auth"
 	"github.com/mosaic-paas/mosaic/runtime/records"
 	"github.com/mosaic-paas/mosaic/runtime/store"
@@ -111,6 +112,10 @@ func toProblem(c *fiber.Ctx, err error) *Problem {
 			p.Errors = append(p.Errors, item)
 		}
 		return p
+	}
+	var ae *approvals.Error
+	if errors.As(err, &ae) {
+		return approvalProblem(ae)
 	}
 	var ie *auth.InputError
 	if errors.As(err, &ie) {

@@ -85,7 +85,8 @@ func decodeModelPart(c *fiber.Ctx, member string) (*metadata.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	other := len(m.Objects) > 0 || (member != "roles" && m.Roles != nil) || (member != "permission_sets" && m.PermissionSets != nil)
+	other := len(m.Objects) > 0 || len(m.ApprovalProcesses) > 0 || (member != "roles" && m.Roles != nil) ||
+		(member != "permission_sets" && m.PermissionSets != nil) || (member != "queues" && m.Queues != nil)
 	if other {
 		return nil, metadata.Problems{{Path: member, Code: metadata.ProblemSchema, Message: "the body must be {\"" + member + "\": [...]} and nothing else"}}
 	}

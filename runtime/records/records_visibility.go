@@ -44,7 +44,8 @@ type visibility struct {
 //     actor's in the role hierarchy own, that are shared with the actor or
 //     the actor's role (record_shares), or that match the criteria of a
 //     sharing rule of the object that applies to the actor's role (for
-//     edit, shares and rules granting edit).
+//     edit, shares and rules granting edit), and, for read, the records of
+//     the actor's pending approval tasks (its own or its queues').
 func recordVisibility(rev *compiled.Revision, obj *compiled.Object, actor Actor, mode Mode) visibility {
 	if actor.Access == nil || actor.Role == metadata.RoleAdmin {
 		return visibility{all: true}
@@ -67,6 +68,17 @@ func recordVisibility(rev *compiled.Revision, obj *compiled.Object, actor Actor,
 	d := rev.Dialect
 	tenant, user, role := rev.TenantID, actor.ID, actor.Role
 	table, objectID := obj.Table, obj.Meta.ID
+	// Read access also covers the records of the actor's pending approval
+	// tasks, its own or its queues'.
+	approvals := mode == ModeRead && rev.HasApprovals(obj.Meta.Name)
+	var queues []string
+	if approvals {
+		for _, q := range rev.Model.Queues {
+			if q.HasMember(actor.Role, actor.Email) {
+				queues = append(queues, q.Name)
+			}
+		}
+	}
 	editOnly := ""
 	if mode == ModeEdit {
 		editOnly = " AND record_shares.access = 'edit'"
@@ -92,6 +104,23 @@ func recordVisibility(rev *compiled.Revision, obj *compiled.Object, actor Actor,
 			" AND (record_shares.user_id = %s OR record_shares.role = %s)%s)",
 			table, `"`+compiled.ColID+`"`, d.Placeholder(offset+n-2), d.Placeholder(offset+n-1),
 			d.Placeholder(offset+1), d.Placeholder(offset+n), editOnly))
+		// Approvers see the records of their pending approval tasks.
+		if approvals {
+			args = append(args, tenant)
+			tp := d.Placeholder(offset + len(args))
+			assignee := "approval_tasks.assignee_id = " + d.Placeholder(offset+1)
+			if len(queues) > 0 {
+				phs := make([]string, len(queues))
+				for i, q := range queues {
+					args = append(args, q)
+					phs[i] = d.Placeholder(offset + len(args))
+				}
+				assignee = "(" + assignee + " OR approval_tasks.queue IN (" + strings.Join(phs, ", ") + "))"
+			}
+			terms = append(terms, fmt.Sprintf("EXISTS (SELECT 1 FROM approval_tasks WHERE approval_tasks.record_id = %s.%s"+
+				" AND approval_tasks.tenant_id = %s AND approval_tasks.status = 'pending' AND %s)",
+				table, `"`+compiled.ColID+`"`, tp, assignee))
+		}
 		// Sharing rules: their criteria, numbered after what comes before.
 		for _, r := range rules {
 			sql, rargs := r.Criteria(offset + len(args))

@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/mosaic-paas/mosaic/runtime/api"
+	"github.com/mosaic-paas/mosaic/runtime/approvals"
 	"github.com/mosaic-paas/mosaic/runtime/auth"
 	"github.com/mosaic-paas/mosaic/runtime/catalog"
+	"github.com/mosaic-paas/mosaic/runtime/jobs"
 	"github.com/mosaic-paas/mosaic/runtime/store"
 )
 
@@ -59,7 +61,22 @@ func Run(ctx context.Context, cfg Config) error {
 		ln.Close()
 		return err
 	}
-	app := api.New(db, catalog.New(db), cfg.API).App()
+	srv := api.New(db, catalog.New(db), cfg.API)
+	app := srv.App()
+	// Background jobs (approval step timeouts) run beside the API and stop
+	// with it; a job interrupted by the shutdown runs again later.
+	runner := jobs.NewRunner(db, jobs.Config{Logger: slog.Default()})
+	runner.Handle(approvals.JobTimeout, srv.Approvals().HandleTimeout(srv.Catalog().Current))
+	srv.Approvals().SetNotifier(runner)
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		if err := runner.Run(jobsCtx); err != nil {
+			slog.Error("background jobs stopped", "error", err)
+		}
+	}()
+	defer func() { stopJobs(); <-jobsDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	slog.Info("mosaic listening", "addr", addr, "store", db.Dialect().Name())

@@ -1,0 +1,266 @@
+package approvals_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mosaic-paas/mosaic/runtime/apitest"
+	"github.com/mosaic-paas/mosaic/runtime/approvals"
+	"github.com/mosaic-paas/mosaic/runtime/jobs"
+	"github.com/mosaic-paas/mosaic/runtime/store"
+	"github.com/mosaic-paas/mosaic/runtime/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+const (
+	quoteDoc = `{"name": "quote", "name_field": "name", "fields": [
+  {"name": "name", "type": "text"},
+  {"name": "amount", "type": "number"},
+  {"name": "status", "type": "text", "default": "\"Draft\""}]}`
+	rolesDoc = `{"roles": [{"name": "finance"}, {"name": "boss"}]}`
+)
+
+// env is a tenant with a quote object and a process named by the test.
+type env struct {
+	*apitest.Env
+	users map[string]store.User
+	toks  map[string]string
+}
+
+func newEnv(t *testing.T, db store.DB, process string) *env {
+	e := apitest.New(t, db, "acme")
+	e.MustDo(http.StatusCreated, "POST", "/api/v1/objects", quoteDoc)
+	e.MustDo(http.StatusOK, "PUT", "/api/v1/roles", rolesDoc)
+	e.MustDo(http.StatusCreated, "PUT", "/api/v1/approval-processes/p", process, "Content-Type", "application/yaml")
+	return &env{Env: e, users: map[string]store.User{}, toks: map[string]string{}}
+}
+
+func (e *env) add(name, role string) {
+	u, tok := e.AddUser(name+"@example.com", role, "")
+	e.users[name], e.toks[name] = u, tok
+}
+
+func (e *env) submit(t *testing.T) string {
+	r := e.Do("POST", "/api/v1/objects/quote/records", `{"name": "Q", "amount": 10}`)
+	require.Equal(t, http.StatusCreated, r.Status, r.String())
+	id := r.JSON()["id"].(string)
+	r = e.Do("POST", "/api/v1/objects/quote/records/"+id+"/approval/submit", nil)
+	require.Equal(t, http.StatusCreated, r.Status, r.String())
+	return id
+}
+
+func (e *env) inbox(t *testing.T, name string) []string {
+	r := e.DoAs(e.toks[name], "GET", "/api/v1/approvals/inbox", nil)
+	require.Equal(t, http.StatusOK, r.Status, r.String())
+	var ids []string
+	for _, tk := range r.JSON()["tasks"].([]any) {
+		ids = append(ids, tk.(map[string]any)["id"].(string))
+	}
+	return ids
+}
+
+func (e *env) history(t *testing.T, record string) []string {
+	st := e.MustDo(http.StatusOK, "GET", "/api/v1/objects/quote/records/"+record+"/approval", nil)
+	inst := st["instances"].([]any)[0].(map[string]any)
+	var out []string
+	for _, h := range inst["history"].([]any) {
+		out = append(out, h.(map[string]any)["action"].(string))
+	}
+	return out
+}
+
+func count(xs []string, x string) int {
+	n := 0
+	for _, v := range xs {
+		if v == x {
+			n++
+		}
+	}
+	return n
+}
+
+// TestConcurrentDecisions has many approvers of one step act at the same
+// moment. First response: exactly one advances the instance, every other
+// one is told its task was already decided. Unanimous: every approval
+// counts and the last one, whichever it is, advances the instance exactly
+// once (without the instance's lock each would see the others' approvals
+// still pending, and the record would stay pending for ever).
+func TestConcurrentDecisions(t *testing.T) {
+	const approvers = 20
+	for _, mode := range []string{"first_response", "unanimous"} {
+		t.Run(mode, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db store.DB) {
+				e := newEnv(t, db, `
+name: p
+object: quote
+steps:
+  - name: finance
+    approvers: [{role: finance}]
+    mode: `+mode+`
+on_approve:
+  - update: status := "Approved"
+`)
+				for i := range approvers {
+					e.add(fmt.Sprintf("fin%d", i), "finance")
+				}
+				rec := e.submit(t)
+				var wg sync.WaitGroup
+				statuses := make([]int, approvers)
+				codes := make([]string, approvers)
+				start := make(chan struct{})
+				for i := range approvers {
+					name := fmt.Sprintf("fin%d", i)
+					tasks := e.inbox(t, name)
+					require.Len(t, tasks, 1)
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						<-start
+						r := e.DoAs(e.toks[name], "POST", "/api/v1/approvals/tasks/"+tasks[0]+"/approve", nil)
+						statuses[i] = r.Status
+						if r.Status != http.StatusOK {
+							codes[i], _ = r.JSON()["code"].(string)
+						}
+					}()
+				}
+				close(start)
+				wg.Wait()
+				ok := 0
+				for i, s := range statuses {
+					switch s {
+					case http.StatusOK:
+						ok++
+					default:
+						assert.Equal(t, http.StatusConflict, s)
+						assert.Equal(t, approvals.CodeTaskDecided, codes[i])
+					}
+				}
+				h := e.history(t, rec)
+				if mode == "first_response" {
+					assert.Equal(t, 1, ok, "exactly one approval wins")
+					assert.Equal(t, 1, count(h, approvals.HistoryApproved))
+				} else {
+					assert.Equal(t, approvers, ok, "every approval counts")
+					assert.Equal(t, approvers, count(h, approvals.HistoryApproved))
+				}
+				assert.Equal(t, 1, count(h, approvals.HistoryStepApproved))
+				assert.Equal(t, 1, count(h, approvals.HistoryFinalApproved))
+				assert.Equal(t, "Approved", e.MustDo(http.StatusOK, "GET", "/api/v1/objects/quote/records/"+rec, nil)["status"])
+			})
+		})
+	}
+}
+
+// TestRatioStep approves a 2-of-3 step after a rejection, and rejects
+// another once two approvals can no longer be reached.
+func TestRatioStep(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e := newEnv(t, db, `
+name: p
+object: quote
+steps:
+  - name: finance
+    approvers: [{role: finance}]
+    mode: ratio
+    required: 2
+on_approve: [{update: 'status := "Approved"'}]
+on_reject: [{update: 'status := "Rejected"'}]
+`)
+		for _, n := range []string{"a", "b", "c"} {
+			e.add(n, "finance")
+		}
+		decide := func(name, decision string) {
+			tasks := e.inbox(t, name)
+			require.Len(t, tasks, 1, name)
+			e.MustDo(http.StatusOK, "POST", "/api/v1/approvals/tasks/"+tasks[0]+"/"+decision, nil)
+		}
+		status := func(rec string) any {
+			return e.MustDo(http.StatusOK, "GET", "/api/v1/objects/quote/records/"+rec, nil)["status"]
+		}
+		rec := e.submit(t)
+		decide("a", "reject")
+		decide("b", "approve")
+		assert.Equal(t, "Draft", status(rec), "one of two approvals so far")
+		decide("c", "approve")
+		assert.Equal(t, "Approved", status(rec))
+
+		rec = e.submit(t)
+		decide("a", "reject")
+		assert.Equal(t, "Draft", status(rec))
+		decide("b", "reject")
+		assert.Equal(t, "Rejected", status(rec), "two approvals out of reach")
+		assert.Empty(t, e.inbox(t, "c"), "the last task was canceled")
+	})
+}
+
+// TestTimeoutEscalation lets a 48h step time out: the background job gives
+// the task to the approver's manager, then, with no manager above, writes
+// an overdue event.
+func TestTimeoutEscalation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e := newEnv(t, db, `
+name: p
+object: quote
+steps:
+  - name: finance
+    approvers: [{user: clerk@example.com}]
+    timeout: 48h
+`)
+		e.add("boss", "boss")
+		e.add("clerk", "finance")
+		e.MustDo(http.StatusOK, "PATCH", "/api/v1/users/"+e.users["clerk"].ID, map[string]any{"manager_id": e.users["boss"].ID})
+
+		var mu sync.Mutex
+		now := time.Now().UTC()
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+		svc := e.API.Approvals()
+		svc.SetClock(clock)
+		runner := jobs.NewRunner(db, jobs.Config{Now: clock})
+		runner.Handle(approvals.JobTimeout, svc.HandleTimeout(e.Catalog.Current))
+		ctx := context.Background()
+
+		rec := e.submit(t)
+		require.Len(t, e.inbox(t, "clerk"), 1)
+		n, err := runner.RunDue(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 0, n, "not due yet")
+
+		advance(49 * time.Hour)
+		n, err = runner.RunDue(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		assert.Empty(t, e.inbox(t, "clerk"))
+		require.Len(t, e.inbox(t, "boss"), 1, "escalated to the manager")
+		assert.Equal(t, 1, count(e.history(t, rec), approvals.HistoryEscalated))
+
+		advance(49 * time.Hour)
+		_, err = runner.RunDue(ctx)
+		require.NoError(t, err)
+		require.Len(t, e.inbox(t, "boss"), 1, "no manager above: the task stays")
+		assert.Equal(t, 2, count(e.history(t, rec), approvals.HistoryEscalated))
+		events := e.MustDo(http.StatusOK, "GET", "/api/v1/outbox?limit=1000", nil)["events"].([]any)
+		var overdue int
+		for _, ev := range events {
+			if ev.(map[string]any)["event"] == "approval.task_overdue" {
+				overdue++
+			}
+		}
+		assert.Equal(t, 1, overdue)
+
+		// Once decided, no timeout is left to run.
+		e.MustDo(http.StatusOK, "POST", "/api/v1/approvals/tasks/"+e.inbox(t, "boss")[0]+"/approve", nil)
+		advance(100 * time.Hour)
+		n, err = runner.RunDue(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 0, n)
+	})
+}
