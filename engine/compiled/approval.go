@@ -2,6 +2,7 @@ package compiled
 
 import (
 	"github.com/mosaic-paas/mosaic/engine/approval"
+	"github.com/mosaic-paas/mosaic/metadata"
 )
 
 // compileApprovals compiles every approval process of the model.
@@ -36,3 +37,15 @@ func (r *Revision) ApprovalProcess(name string) (*approval.Process, bool) {
 // HasApprovals reports whether the object has approval processes, active
 // or not (records of an inactive process may still be pending).
 func (r *Revision) HasApprovals(object string) bool { return len(r.approvals[object]) > 0 }
+
+// ApproversEdit reports whether a process of the object lets the current
+// approvers edit its pending records (lock admin_and_approver): their
+// pending tasks then give them edit access to those records.
+func (r *Revision) ApproversEdit(object string) bool {
+	for _, p := range r.approvals[object] {
+		if p.Meta.EffectiveLock() == metadata.LockAdminAndApprover {
+			return true
+		}
+	}
+	return false
+}

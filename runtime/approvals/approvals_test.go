@@ -35,10 +35,15 @@ type env struct {
 	toks  map[string]string
 }
 
-func newEnv(t *testing.T, db store.DB, process string) *env {
+// newEnv sets up the tenant; pre are PUTs (path, body) made before the
+// process is defined.
+func newEnv(t *testing.T, db store.DB, process string, pre ...[2]string) *env {
 	e := apitest.New(t, db, "acme")
 	e.MustDo(http.StatusCreated, "POST", "/api/v1/objects", quoteDoc)
 	e.MustDo(http.StatusOK, "PUT", "/api/v1/roles", rolesDoc)
+	for _, p := range pre {
+		e.MustDo(http.StatusOK, "PUT", p[0], p[1])
+	}
 	e.MustDo(http.StatusCreated, "PUT", "/api/v1/approval-processes/p", process, "Content-Type", "application/yaml")
 	return &env{Env: e, users: map[string]store.User{}, toks: map[string]string{}}
 }
@@ -262,5 +267,84 @@ steps:
 		n, err = runner.RunDue(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, 0, n)
+	})
+}
+
+// TestQueueLockAndSubmitters covers a queue's shared task (members see the
+// record and decide, others may not), the admin_and_approver lock, and
+// submitters given by role, and a preview whose step criteria end the
+// process.
+func TestQueueLockAndSubmitters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e := newEnv(t, db, `
+name: p
+object: quote
+lock: admin_and_approver
+submitters: {roles: [boss]}
+steps:
+  - name: desk
+    approvers: [{queue: desk}]
+  - name: big
+    criteria: amount > 1000
+    when_false: approve
+    approvers: [{role: boss}]
+on_approve: [{update: 'status := "Approved"'}]
+`, [2]string{"/api/v1/permission-sets", `{"permission_sets": [{"name": "q",
+  "objects": {"quote": {"read": true, "edit": true, "create": true}},
+  "fields": {"quote": {"name": {"read": true, "edit": true}, "amount": {"read": true, "edit": true}, "status": {"read": true}}}}]}`},
+			[2]string{"/api/v1/roles", `{"roles": [{"name": "finance", "permission_sets": ["q"]}, {"name": "boss", "permission_sets": ["q"]}, {"name": "other", "permission_sets": ["q"]}]}`},
+			[2]string{"/api/v1/queues", `{"queues": [{"name": "desk", "roles": ["finance"], "users": ["outsider@example.com"]}]}`})
+		e.MustDo(http.StatusOK, "PATCH", "/api/v1/objects/quote", `{"sharing": "private"}`)
+		e.add("clerk", "finance")
+		e.add("boss", "boss")
+		e.add("outsider", "other")
+		e.add("stranger", "other")
+
+		r := e.DoAs(e.toks["stranger"], "POST", "/api/v1/objects/quote/records", `{"name": "Q", "amount": 10}`)
+		require.Equal(t, http.StatusCreated, r.Status, r.String())
+		rec := r.JSON()["id"].(string)
+		path := "/api/v1/objects/quote/records/" + rec
+
+		// The owner is not a submitter here; a boss may submit a record it
+		// sees (an admin shares it first).
+		pr := e.DoAs(e.toks["stranger"], "GET", path+"/approval/preview", nil).JSON()
+		assert.Equal(t, false, pr["may_submit"])
+		steps := pr["steps"].([]any)
+		assert.Equal(t, "runs", steps[0].(map[string]any)["status"])
+		assert.Equal(t, "desk", steps[0].(map[string]any)["approvers"].([]any)[0].(map[string]any)["queue"])
+		assert.Equal(t, "approves", steps[1].(map[string]any)["status"])
+		assert.Equal(t, "approved", pr["outcome"])
+		r = e.DoAs(e.toks["stranger"], "POST", path+"/approval/submit", nil)
+		require.Equal(t, http.StatusForbidden, r.Status, r.String())
+		e.MustDo(http.StatusCreated, "POST", path+"/shares", map[string]any{"user_id": e.users["boss"].ID, "access": "read"})
+		e.MustDo(http.StatusCreated, "POST", "/api/v1/objects/quote/records/"+rec+"/approval/submit", nil, "Authorization", "Bearer "+e.toks["boss"])
+
+		// Queue members by role and by email see the record and the task.
+		wantRead := func(name string, status int) {
+			r := e.DoAs(e.toks[name], "GET", path, nil)
+			assert.Equal(t, status, r.Status, "%s: %s", name, r.String())
+		}
+		wantRead("clerk", http.StatusOK)
+		wantRead("outsider", http.StatusOK)
+		wantRead("stranger", http.StatusOK) // the owner
+		require.Len(t, e.inbox(t, "clerk"), 1)
+		require.Len(t, e.inbox(t, "outsider"), 1)
+		assert.Empty(t, e.inbox(t, "boss"))
+
+		// admin_and_approver: a queue member may edit the pending record,
+		// its owner may not.
+		r = e.DoAs(e.toks["stranger"], "PATCH", path, `{"amount": 11}`)
+		assert.Equal(t, http.StatusConflict, r.Status, r.String())
+		r = e.DoAs(e.toks["clerk"], "PATCH", path, `{"amount": 12}`)
+		assert.Equal(t, http.StatusOK, r.Status, r.String())
+
+		task := e.inbox(t, "clerk")[0]
+		r = e.DoAs(e.toks["boss"], "POST", "/api/v1/approvals/tasks/"+task+"/approve", nil)
+		assert.Equal(t, http.StatusForbidden, r.Status, r.String())
+		e.MustDo(http.StatusOK, "POST", "/api/v1/approvals/tasks/"+task+"/approve", nil, "Authorization", "Bearer "+e.toks["outsider"])
+		assert.Equal(t, "Approved", e.MustDo(http.StatusOK, "GET", path, nil)["status"], "the big step's criteria are false and approve")
+		wantRead("clerk", http.StatusNotFound)
+		h := e.history(t, rec)
+		assert.Equal(t, []string{"submitted", "step_started", "approved", "step_approved", "final_approved"}, h)
 	})
 }

@@ -44,8 +44,9 @@ type visibility struct {
 //     actor's in the role hierarchy own, that are shared with the actor or
 //     the actor's role (record_shares), or that match the criteria of a
 //     sharing rule of the object that applies to the actor's role (for
-//     edit, shares and rules granting edit), and, for read, the records of
-//     the actor's pending approval tasks (its own or its queues').
+//     edit, shares and rules granting edit), and the records of the
+//     actor's pending approval tasks (its own or its queues'), for read,
+//     and for edit when a process of the object lets approvers edit.
 func recordVisibility(rev *compiled.Revision, obj *compiled.Object, actor Actor, mode Mode) visibility {
 	if actor.Access == nil || actor.Role == metadata.RoleAdmin {
 		return visibility{all: true}
@@ -69,8 +70,10 @@ func recordVisibility(rev *compiled.Revision, obj *compiled.Object, actor Actor,
 	tenant, user, role := rev.TenantID, actor.ID, actor.Role
 	table, objectID := obj.Table, obj.Meta.ID
 	// Read access also covers the records of the actor's pending approval
-	// tasks, its own or its queues'.
-	approvals := mode == ModeRead && rev.HasApprovals(obj.Meta.Name)
+	// tasks, its own or its queues'; so does edit access when a process of
+	// the object lets approvers edit (the approvals edit guard then holds
+	// the records of other processes to their lock).
+	approvals := (mode == ModeRead && rev.HasApprovals(obj.Meta.Name)) || (mode == ModeEdit && rev.ApproversEdit(obj.Meta.Name))
 	var queues []string
 	if approvals {
 		for _, q := range rev.Model.Queues {
