@@ -62,6 +62,8 @@ const (
 	CodeUnknownUser      = "unknown_user"
 	CodeActionFailed     = "action_failed"
 	CodeNotFound         = "not_found"
+	CodeProcessChanged   = "process_changed"
+	CodeAlreadyApprover  = "already_approver"
 )
 
 func errorf(kind Kind, code, format string, args ...any) *Error {

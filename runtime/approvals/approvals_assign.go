@@ -147,6 +147,9 @@ type ReassignInput struct {
 // Reassign gives a pending task to another active user of the tenant. Its
 // assignee (or a member of its queue, taking it) and administrators may.
 func (s *Service) Reassign(ctx context.Context, rev *compiled.Revision, actor records.Actor, taskID string, in ReassignInput) (*Task, error) {
+	if err := checkComment(in.Comment); err != nil {
+		return nil, err
+	}
 	var out *Task
 	err := s.inTx(ctx, func(ctx context.Context, t *txn) error {
 		f, tk, err := s.lockTask(ctx, t, rev, actor, taskID)
@@ -155,6 +158,9 @@ func (s *Service) Reassign(ctx context.Context, rev *compiled.Revision, actor re
 		}
 		to, err := activeUser(ctx, t.tx, rev.TenantID, in.UserID)
 		if err != nil {
+			return err
+		}
+		if err := f.notInStep(ctx, tk.StepRunID, to); err != nil {
 			return err
 		}
 		if err := f.reassignTask(ctx, tk.ID, to.ID, tk.DueAt); err != nil {
@@ -173,6 +179,9 @@ func (s *Service) Reassign(ctx context.Context, rev *compiled.Revision, actor re
 			return err
 		}
 		out, err = task(ctx, t.tx, rev.TenantID, tk.ID)
+		if err == nil {
+			out.Object, out.Process = f.obj.Meta.Name, f.inst.Process
+		}
 		return err
 	})
 	return out, err
@@ -212,6 +221,9 @@ type AddApproverInput struct {
 // pending instance: administrators and the step's current approvers may.
 // A unanimous step then waits for that user too.
 func (s *Service) AddApprover(ctx context.Context, rev *compiled.Revision, actor records.Actor, instanceID string, in AddApproverInput) (*Task, error) {
+	if err := checkComment(in.Comment); err != nil {
+		return nil, err
+	}
 	var out *Task
 	err := s.inTx(ctx, func(ctx context.Context, t *txn) error {
 		f, err := s.lockFlow(ctx, t, rev, actor, instanceID)
@@ -239,10 +251,8 @@ func (s *Service) AddApprover(ctx context.Context, rev *compiled.Revision, actor
 		if err != nil {
 			return err
 		}
-		for _, tk := range tasks {
-			if tk.Status == approval.TaskPending && tk.AssigneeID == to.ID {
-				return errorf(Conflict, CodeAlreadyPending, "%s already has a pending task in this step", to.Email)
-			}
+		if err := f.notInStep(ctx, run.ID, to); err != nil {
+			return err
 		}
 		step := f.proc.Steps[run.Step]
 		if err := f.addTask(ctx, run.ID, step, assignee{user: to.ID}); err != nil {
@@ -262,8 +272,40 @@ func (s *Service) AddApprover(ctx context.Context, rev *compiled.Revision, actor
 	return out, err
 }
 
-// lockFlow locks a pending instance and builds its flow.
+// notInStep refuses a user who already has a pending task in the step
+// run.
+func (f *flow) notInStep(ctx context.Context, runID string, u store.User) error {
+	tasks, err := f.runTasks(ctx, runID)
+	if err != nil {
+		return err
+	}
+	for _, tk := range tasks {
+		if tk.Status == approval.TaskPending && tk.AssigneeID == u.ID {
+			return errorf(Conflict, CodeAlreadyApprover, "%s already has a pending task in this step", u.Email)
+		}
+	}
+	return nil
+}
+
+// lockFlow locks a pending instance and builds its flow; the process must
+// still define the instance's current step.
 func (s *Service) lockFlow(ctx context.Context, t *txn, rev *compiled.Revision, actor records.Actor, instanceID string) (*flow, error) {
+	f, err := s.openFlow(ctx, t, rev, actor, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	if f.proc == nil {
+		return nil, errorf(Conflict, CodeProcessChanged, "approval process %s no longer exists; recall the record and submit it again", f.inst.Process)
+	}
+	if f.inst.Step < 0 || f.inst.Step >= len(f.proc.Steps) {
+		return nil, errorf(Conflict, CodeProcessChanged, "approval process %s no longer has the step this approval is at; recall the record and submit it again", f.inst.Process)
+	}
+	return f, nil
+}
+
+// openFlow locks a pending instance and builds its flow, with a nil
+// process when the process is gone (a recall still works then).
+func (s *Service) openFlow(ctx context.Context, t *txn, rev *compiled.Revision, actor records.Actor, instanceID string) (*flow, error) {
 	inst, err := t.lockInstance(ctx, rev.TenantID, instanceID)
 	if err != nil {
 		return nil, err
@@ -273,17 +315,17 @@ func (s *Service) lockFlow(ctx context.Context, t *txn, rev *compiled.Revision, 
 	}
 	obj, ok := objectByID(rev, inst.ObjectID)
 	if !ok {
-		return nil, errorf(Conflict, CodeActionFailed, "the object of this approval no longer exists")
-	}
-	proc, ok := rev.ApprovalProcess(inst.Process)
-	if !ok || proc.Meta.Object != obj.Meta.Name {
-		return nil, errorf(Conflict, CodeActionFailed, "approval process %s no longer exists; recall the record and submit it again", inst.Process)
+		return nil, errorf(Conflict, CodeProcessChanged, "the object of this approval no longer exists")
 	}
 	inst.Object = obj.Meta.Name
-	if inst.Step >= 0 && inst.Step < len(proc.Steps) {
-		inst.StepName = proc.Steps[inst.Step].Meta.Name
+	f := &flow{txn: t, rev: rev, obj: obj, inst: inst, actor: actor}
+	if proc, ok := rev.ApprovalProcess(inst.Process); ok && proc.Meta.Object == obj.Meta.Name {
+		f.proc = proc
+		if inst.Step >= 0 && inst.Step < len(proc.Steps) {
+			inst.StepName = proc.Steps[inst.Step].Meta.Name
+		}
 	}
-	return &flow{txn: t, rev: rev, obj: obj, proc: proc, inst: inst, actor: actor}, nil
+	return f, nil
 }
 
 // lockTask reads a task, locks its instance and checks that the task is
@@ -307,6 +349,9 @@ func (s *Service) lockTask(ctx context.Context, t *txn, rev *compiled.Revision, 
 	}
 	if tk.Status != approval.TaskPending {
 		return nil, nil, errorf(Conflict, CodeTaskDecided, "the task has already been decided (%s)", tk.Status)
+	}
+	if !mayAct(rev, actor, tk) {
+		return nil, nil, errorf(Forbidden, CodeNotYourTask, "this task is not yours (it was reassigned)")
 	}
 	f, err := s.lockFlow(ctx, t, rev, actor, tk.InstanceID)
 	if err != nil {
@@ -351,8 +396,11 @@ func (s *Service) escalate(ctx context.Context, rev *compiled.Revision, taskID s
 			return err
 		}
 		inst, err := t.lockInstance(ctx, rev.TenantID, tk.InstanceID)
-		if err != nil {
+		if errors.As(err, &ae) {
 			return nil
+		}
+		if err != nil {
+			return err
 		}
 		if tk, err = task(ctx, t.tx, rev.TenantID, taskID); err != nil {
 			return err
@@ -361,12 +409,14 @@ func (s *Service) escalate(ctx context.Context, rev *compiled.Revision, taskID s
 			return nil // decided meanwhile, or moved forward
 		}
 		f, err := s.lockFlow(ctx, t, rev, records.Actor{}, inst.ID)
+		if errors.As(err, &ae) {
+			return nil // the process changed: nothing to escalate to
+		}
 		if err != nil {
-			var ae *Error
-			if errors.As(err, &ae) {
-				return nil
-			}
 			return err
+		}
+		if tk.Step != f.inst.Step {
+			return nil
 		}
 		step := f.proc.Steps[tk.Step]
 		i := tk.Step

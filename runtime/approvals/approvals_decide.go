@@ -70,6 +70,9 @@ func (s *Service) Decide(ctx context.Context, rev *compiled.Revision, actor reco
 			}
 		}
 		out, err = task(ctx, t.tx, rev.TenantID, tk.ID)
+		if err == nil {
+			out.Object, out.Process = f.obj.Meta.Name, f.inst.Process
+		}
 		return err
 	})
 	return out, err
@@ -97,6 +100,9 @@ type BatchResult struct {
 // one refused task does not stop the others. Errors other than approval
 // errors (the store failing) stop the batch.
 func (s *Service) Batch(ctx context.Context, rev *compiled.Revision, actor records.Actor, in BatchInput) ([]BatchResult, error) {
+	if in.Decision != Approve && in.Decision != Reject {
+		return nil, errorf(Invalid, "invalid_decision", "a decision is %q or %q", Approve, Reject)
+	}
 	if len(in.TaskIDs) == 0 || len(in.TaskIDs) > MaxBatch {
 		return nil, errorf(Invalid, "invalid_batch", "a batch decides 1 to %d tasks", MaxBatch)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/mosaic-paas/mosaic/engine/approval"
 	"github.com/mosaic-paas/mosaic/engine/compiled"
 	"github.com/mosaic-paas/mosaic/engine/expression"
+	"github.com/mosaic-paas/mosaic/metadata"
 	"github.com/mosaic-paas/mosaic/runtime/jobs"
 	"github.com/mosaic-paas/mosaic/runtime/records"
 )
@@ -188,15 +189,7 @@ func (f *flow) scheduleTimeout(ctx context.Context, taskID string, due time.Time
 // finish ends the instance with outcome (approved or rejected): pending
 // tasks are canceled and the process's final actions run.
 func (f *flow) finish(ctx context.Context, outcome, comment string) error {
-	if err := f.cancelTasks(ctx, f.inst.ID); err != nil {
-		return err
-	}
-	if _, err := f.tx.Exec(ctx, "UPDATE approval_step_runs SET status = 'canceled', ended_at = $1 WHERE instance_id = $2 AND status = 'pending'", f.now, f.inst.ID); err != nil {
-		return fmt.Errorf("approvals: finish: %w", err)
-	}
-	now := f.now
-	f.inst.Status, f.inst.Step, f.inst.StepName, f.inst.CompletedAt = outcome, -1, "", &now
-	if err := f.updateInstance(ctx, f.inst); err != nil {
+	if err := f.end(ctx, outcome); err != nil {
 		return err
 	}
 	action, actions, event := HistoryFinalApproved, f.proc.OnApprove, "approval.approved"
@@ -212,35 +205,44 @@ func (f *flow) finish(ctx context.Context, outcome, comment string) error {
 	return f.emit(ctx, f.rev.TenantID, event, f.inst.ObjectID, f.inst.RecordID, f.payload(nil))
 }
 
+// end ends the instance with status: its pending tasks and step run are
+// canceled.
+func (f *flow) end(ctx context.Context, status string) error {
+	if err := f.cancelTasks(ctx, f.inst.ID); err != nil {
+		return err
+	}
+	if _, err := f.tx.Exec(ctx, "UPDATE approval_step_runs SET status = 'canceled', ended_at = $1 WHERE instance_id = $2 AND status = 'pending'", f.now, f.inst.ID); err != nil {
+		return fmt.Errorf("approvals: end instance: %w", err)
+	}
+	now := f.now
+	f.inst.Status, f.inst.Step, f.inst.StepName, f.inst.CompletedAt = status, -1, "", &now
+	return f.updateInstance(ctx, f.inst)
+}
+
 // decided moves the instance on after its current step run was decided.
 func (f *flow) decided(ctx context.Context, run *stepRun, outcome approval.Outcome, comment string) error {
 	step := f.proc.Steps[run.Step]
 	i := run.Step
+	action := HistoryStepApproved
+	if outcome == approval.Rejected {
+		action = HistoryStepRejected
+	}
+	if err := f.cancelRun(ctx, run.ID); err != nil {
+		return err
+	}
+	if err := f.endStepRun(ctx, run.ID, outcome.String()); err != nil {
+		return err
+	}
+	if err := f.history(ctx, f.rev.TenantID, f.inst.ID, &i, step.Meta.Name, action, "", "", ""); err != nil {
+		return err
+	}
 	if outcome == approval.Approved {
-		if err := f.cancelRun(ctx, run.ID); err != nil {
-			return err
-		}
-		if err := f.endStepRun(ctx, run.ID, "approved"); err != nil {
-			return err
-		}
-		if err := f.history(ctx, f.rev.TenantID, f.inst.ID, &i, step.Meta.Name, HistoryStepApproved, "", "", ""); err != nil {
-			return err
-		}
 		if err := f.runActions(ctx, "actions of step "+step.Meta.Name, step.OnApprove, map[string]any{"step": step.Meta.Name}); err != nil {
 			return err
 		}
 		return f.route(ctx, i+1)
 	}
-	if err := f.cancelRun(ctx, run.ID); err != nil {
-		return err
-	}
-	if err := f.endStepRun(ctx, run.ID, "rejected"); err != nil {
-		return err
-	}
-	if err := f.history(ctx, f.rev.TenantID, f.inst.ID, &i, step.Meta.Name, HistoryStepRejected, "", "", ""); err != nil {
-		return err
-	}
-	if step.Meta.EffectiveOnReject() == "previous" {
+	if step.Meta.EffectiveOnReject() == metadata.RejectPrevious {
 		prev, err := f.previousApprovedStep(ctx, f.inst.ID, i)
 		if err != nil {
 			return err

@@ -163,32 +163,28 @@ func (s *Service) Recall(ctx context.Context, rev *compiled.Revision, obj *compi
 		if id == "" {
 			return errorf(Conflict, CodeNotPending, "the record is not pending approval")
 		}
-		f, err := s.lockFlow(ctx, t, rev, actor, id)
+		f, err := s.openFlow(ctx, t, rev, actor, id)
 		if err != nil {
 			return err
 		}
-		if !f.proc.Meta.RecallAllowed() {
+		// A process deleted since the submission allows recall (without
+		// actions), so that its records are not stranded.
+		if f.proc != nil && !f.proc.Meta.RecallAllowed() {
 			return errorf(Forbidden, CodeRecallNotAllowed, "approval process %s does not allow recall", f.proc.Meta.Name)
 		}
 		if f.inst.SubmittedBy != actor.ID && !isAdmin(actor) {
 			return errorf(Forbidden, CodeRecallNotAllowed, "only the submitter or an administrator may recall")
 		}
-		if err := f.cancelTasks(ctx, f.inst.ID); err != nil {
-			return err
-		}
-		if _, err := t.tx.Exec(ctx, "UPDATE approval_step_runs SET status = 'canceled', ended_at = $1 WHERE instance_id = $2 AND status = 'pending'", t.now, f.inst.ID); err != nil {
-			return err
-		}
-		now := t.now
-		f.inst.Status, f.inst.Step, f.inst.StepName, f.inst.CompletedAt = approval.StateRecalled, -1, "", &now
-		if err := f.updateInstance(ctx, f.inst); err != nil {
+		if err := f.end(ctx, approval.StateRecalled); err != nil {
 			return err
 		}
 		if err := f.history(ctx, rev.TenantID, f.inst.ID, nil, "", HistoryRecalled, actor.ID, "", in.Comment); err != nil {
 			return err
 		}
-		if err := f.runActions(ctx, "recall actions", f.proc.OnRecall, nil); err != nil {
-			return err
+		if f.proc != nil {
+			if err := f.runActions(ctx, "recall actions", f.proc.OnRecall, nil); err != nil {
+				return err
+			}
 		}
 		if err := f.emit(ctx, rev.TenantID, "approval.recalled", f.inst.ObjectID, f.inst.RecordID, f.payload(nil)); err != nil {
 			return err
@@ -210,9 +206,9 @@ type Preview struct {
 	// Pending is true when the record is already pending approval.
 	Pending bool          `json:"pending"`
 	Steps   []PreviewStep `json:"steps,omitempty"`
-	// Outcome is how the process would end by criteria alone (approved or
-	// rejected by a step whose criteria are false), empty when approvers
-	// decide.
+	// Outcome is how the process would end on the record as it is, if
+	// every step that runs is approved: approved, or rejected by a step
+	// whose false criteria reject.
 	Outcome string `json:"outcome,omitempty"`
 }
 
@@ -265,21 +261,21 @@ func (s *Service) Preview(ctx context.Context, rev *compiled.Revision, obj *comp
 		out.Process = proc.Meta.Name
 		out.MaySubmit = s.maySubmit(ctx, t, rev, obj, actor, proc, rec) == nil && !out.Pending
 		vars := records.ExpressionVars(obj, rec, t.now, actor)
-		ended, runs := false, false
+		ended := false
 		for _, step := range proc.Steps {
 			ps := PreviewStep{Name: step.Meta.Name, Mode: step.Meta.EffectiveMode()}
 			switch {
 			case ended:
 				ps.Status = "not_reached"
 			default:
-				runs := true
+				holds := true
 				if step.Criteria != nil {
-					if runs, err = step.Criteria.RunCondition(vars); err != nil {
+					if holds, err = step.Criteria.RunCondition(vars); err != nil {
 						ps.Problem = "criteria could not be evaluated: " + err.Error()
-						runs = false
+						holds = false
 					}
 				}
-				if runs {
+				if holds {
 					ps.Status = "runs"
 					as, err := resolveApprovers(ctx, tx, rev, step, rec, actor.ID)
 					if err != nil {
@@ -309,9 +305,8 @@ func (s *Service) Preview(ctx context.Context, rev *compiled.Revision, obj *comp
 				}
 			}
 			out.Steps = append(out.Steps, ps)
-			runs = runs || ps.Status == "runs"
 		}
-		if !ended && !runs {
+		if !ended {
 			out.Outcome = approval.StateApproved
 		}
 		return nil

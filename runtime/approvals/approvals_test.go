@@ -348,3 +348,38 @@ on_approve: [{update: 'status := "Approved"'}]
 		assert.Equal(t, []string{"submitted", "step_started", "approved", "step_approved", "final_approved"}, h)
 	})
 }
+
+// TestProcessChangedWhilePending changes and then deletes a process while
+// a record is pending in it: decisions are refused with process_changed
+// rather than acting on a step that is gone, and a recall still frees the
+// record.
+func TestProcessChangedWhilePending(t *testing.T) {
+	two := `
+name: p
+object: quote
+steps:
+  - {name: one, approvers: [{user: a@example.com}]}
+  - {name: two, approvers: [{user: b@example.com}]}
+on_recall: [{update: 'status := "Recalled"'}]
+`
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e := newEnv(t, db, two)
+		e.add("a", "finance")
+		e.add("b", "finance")
+		rec := e.submit(t)
+		e.MustDo(http.StatusOK, "POST", "/api/v1/approvals/tasks/"+e.inbox(t, "a")[0]+"/approve", nil, "Authorization", "Bearer "+e.toks["a"])
+		task := e.inbox(t, "b")
+		require.Len(t, task, 1)
+
+		e.MustDo(http.StatusOK, "PUT", "/api/v1/approval-processes/p", `{"name": "p", "object": "quote", "steps": [{"name": "one", "approvers": [{"user": "a@example.com"}]}]}`)
+		r := e.DoAs(e.toks["b"], "POST", "/api/v1/approvals/tasks/"+task[0]+"/approve", nil)
+		assert.Equal(t, http.StatusConflict, r.Status, r.String())
+		assert.Equal(t, approvals.CodeProcessChanged, r.JSON()["code"])
+
+		e.MustDo(http.StatusOK, "DELETE", "/api/v1/approval-processes/p", nil)
+		e.MustDo(http.StatusOK, "POST", "/api/v1/objects/quote/records/"+rec+"/approval/recall", nil)
+		assert.Empty(t, e.inbox(t, "b"))
+		assert.Equal(t, "Draft", e.MustDo(http.StatusOK, "GET", "/api/v1/objects/quote/records/"+rec, nil)["status"], "no recall actions without the process")
+		assert.Equal(t, "recalled", e.MustDo(http.StatusOK, "GET", "/api/v1/objects/quote/records/"+rec+"/approval", nil)["instances"].([]any)[0].(map[string]any)["status"])
+	})
+}
