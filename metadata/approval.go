@@ -39,6 +39,8 @@ type ApprovalProcess struct {
 	OnApprove []*ApprovalAction `json:"on_approve,omitempty"`
 	OnReject  []*ApprovalAction `json:"on_reject,omitempty"`
 	OnRecall  []*ApprovalAction `json:"on_recall,omitempty"`
+	// Bundle is the namespace of the app bundle that installed the process.
+	Bundle string `json:"bundle,omitempty"`
 }
 
 // IsActive reports whether records may be submitted to the process.
@@ -256,6 +258,8 @@ type Queue struct {
 	Roles []string `json:"roles,omitempty"`
 	// Users are members by email.
 	Users []string `json:"users,omitempty"`
+	// Bundle is the namespace of the app bundle that installed the queue.
+	Bundle string `json:"bundle,omitempty"`
 }
 
 // HasMember reports whether a user with that role and email is a member.

@@ -49,6 +49,12 @@ type Object struct {
 	// SharingRules open matching records to roles beyond what Sharing and
 	// the role hierarchy give (sharing_rule.go).
 	SharingRules []*SharingRule `json:"sharing_rules,omitempty"`
+	// Bundle is the namespace of the app bundle that installed the object,
+	// empty for the tenant's own (bundle.go).
+	Bundle string `json:"bundle,omitempty"`
+	// Customizable lists what a tenant may change of a bundle's object
+	// (Customize* constants); empty means CustomizeDefault.
+	Customizable []string `json:"customizable,omitempty"`
 }
 
 // Organization-wide defaults of an object's record-level access.
@@ -141,6 +147,13 @@ type Field struct {
 	// values per controlling value are Settings.Dependencies.
 	Controller string   `json:"controller,omitempty"`
 	Settings   Settings `json:"settings,omitzero"`
+	// Bundle is the namespace of the app bundle that installed the field,
+	// empty for the tenant's own.
+	Bundle string `json:"bundle,omitempty"`
+	// Retired marks a bundle's field that a newer version of the bundle
+	// dropped: its column and data are kept, but it is hidden from every
+	// role until an administrator deletes it.
+	Retired bool `json:"retired,omitempty"`
 	// rollup is a roll-up's kind and scale, worked out from its child field
 	// by Model.ResolveRollups; never part of a document.
 	rollup rollupShape
@@ -280,6 +293,7 @@ func (o *Object) Clone() *Object {
 	c.Label = o.Label.clone()
 	c.PluralLabel = o.PluralLabel.clone()
 	c.Description = o.Description.clone()
+	c.Customizable = append([]string(nil), o.Customizable...)
 	c.Fields = make([]*Field, len(o.Fields))
 	for i, f := range o.Fields {
 		c.Fields[i] = f.Clone()

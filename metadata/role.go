@@ -33,6 +33,8 @@ type Role struct {
 	Parent string `json:"parent,omitempty"`
 	// PermissionSets are the names of the permission sets the role includes.
 	PermissionSets []string `json:"permission_sets,omitempty"`
+	// Bundle is the namespace of the app bundle that installed the role.
+	Bundle string `json:"bundle,omitempty"`
 }
 
 // PermissionSet grants object permissions and field-level access. Grants
@@ -46,6 +48,8 @@ type PermissionSet struct {
 	// Fields maps an object's API name to its fields' access. A field no
 	// set grants is hidden.
 	Fields map[string]map[string]FieldPermissions `json:"fields,omitempty"`
+	// Bundle is the namespace of the app bundle that installed the set.
+	Bundle string `json:"bundle,omitempty"`
 }
 
 // ObjectPermissions are the permissions on one object. Every one of them
