@@ -57,6 +57,10 @@ type Env struct {
 	object  *metadata.Object
 	formula bool
 	paths   map[string]reflect.Type
+	// members are dotted variables of the environment ($params.x,
+	// $created.y; env_action.go), which the path patcher rewrites into
+	// one identifier like a lookup path.
+	members map[string]reflect.Type
 }
 
 // NewEnv returns the environment of expressions on records of o (validation

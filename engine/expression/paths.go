@@ -90,6 +90,9 @@ func (e *Env) withPaths(src string) (*Env, *pathPatcher, error) {
 		return nil, nil, fromFileError(s.err.Bind(file.NewSource(src)), nil)
 	}
 	if len(s.found) == 0 {
+		if len(e.members) > 0 {
+			return e, &pathPatcher{paths: e.members}, nil
+		}
 		return e, nil, nil
 	}
 	vars := make(map[string]reflect.Type, len(e.vars)+len(s.found))
@@ -102,7 +105,18 @@ func (e *Env) withPaths(src string) (*Env, *pathPatcher, error) {
 	env := newEnv(vars)
 	env.record, env.formula, env.model, env.object = e.record, e.formula, e.model, e.object
 	env.paths = s.found
-	return env, &pathPatcher{paths: s.found}, nil
+	rewrite := s.found
+	if len(e.members) > 0 {
+		env.members = e.members
+		rewrite = make(map[string]reflect.Type, len(s.found)+len(e.members))
+		for name, t := range s.found {
+			rewrite[name] = t
+		}
+		for name, t := range e.members {
+			rewrite[name] = t
+		}
+	}
+	return env, &pathPatcher{paths: rewrite}, nil
 }
 
 // pathScan finds the lookup paths of a parsed source and resolves them.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mosaic-paas/mosaic/engine/compiled"
 	"github.com/mosaic-paas/mosaic/metadata"
+	"github.com/mosaic-paas/mosaic/runtime/actions"
 	"github.com/mosaic-paas/mosaic/runtime/approvals"
 	"github.com/mosaic-paas/mosaic/runtime/auth"
 	"github.com/mosaic-paas/mosaic/runtime/catalog"
@@ -56,6 +57,7 @@ type Server struct {
 	catalog   *catalog.Catalog
 	records   *records.Service
 	approvals *approvals.Service
+	actions   *actions.Service
 	auth      *auth.Service
 	cfg       Config
 
@@ -83,7 +85,7 @@ func New(db store.DB, cat *catalog.Catalog, cfg Config) *Server {
 		cfg.TokenCacheTTL = 10 * time.Second
 	}
 	recs := records.New(db)
-	return &Server{db: db, catalog: cat, records: recs, approvals: approvals.New(db, recs), auth: auth.New(db, cfg.Auth), cfg: cfg,
+	return &Server{db: db, catalog: cat, records: recs, approvals: approvals.New(db, recs), actions: actions.New(db, recs), auth: auth.New(db, cfg.Auth), cfg: cfg,
 		identities: map[[32]byte]cachedIdentity{}}
 }
 
@@ -133,6 +135,7 @@ func (s *Server) App() *fiber.App {
 	s.routeRecords(v1)
 	s.routeShares(v1)
 	s.routeApprovals(v1)
+	s.routeActions(v1)
 	s.routeApprovalProcesses(v1)
 	v1.Get("/openapi.json", s.openAPI)
 	app.Use(func(c *fiber.Ctx) error {

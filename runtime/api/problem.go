@@ -10,6 +10,7 @@ import (
 
 	"github.com/mosaic-paas/mosaic/engine/query"
 	"github.com/mosaic-paas/mosaic/metadata"
+	"github.com/mosaic-paas/mosaic/runtime/actions"
 	"github.com/mosaic-paas/mosaic/runtime/approvals"
 	"github.com/mosaic-paas/mosaic/runtime/auth"
 	"github.com/mosaic-paas/mosaic/runtime/records"
@@ -116,6 +117,10 @@ func toProblem(c *fiber.Ctx, err error) *Problem {
 	var ae *approvals.Error
 	if errors.As(err, &ae) {
 		return approvalProblem(ae)
+	}
+	var xe *actions.Error
+	if errors.As(err, &xe) {
+		return actionProblem(xe)
 	}
 	var ie *auth.InputError
 	if errors.As(err, &ie) {

@@ -17,6 +17,7 @@ import (
 func followRollups(cur, next *metadata.Model) metadata.Problems {
 	next.FollowPermissionReferences(cur)
 	next.FollowApprovalReferences(cur)
+	next.FollowActionReferences(cur)
 	return next.FollowRollupReferences(cur)
 }
 
