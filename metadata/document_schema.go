@@ -25,10 +25,11 @@ type docSchema struct {
 
 // The document schemas, compiled from schemas.FS.
 var (
-	fieldSchema   = &docSchema{main: schemas.FieldFile}
-	objectSchema  = &docSchema{main: schemas.ObjectFile, refs: []string{schemas.FieldFile}}
-	modelSchema   = &docSchema{main: schemas.ModelFile, refs: []string{schemas.FieldFile, schemas.ObjectFile, schemas.ApprovalProcessFile}}
-	processSchema = &docSchema{main: schemas.ApprovalProcessFile, refs: []string{schemas.FieldFile}}
+	fieldSchema    = &docSchema{main: schemas.FieldFile}
+	objectSchema   = &docSchema{main: schemas.ObjectFile, refs: []string{schemas.FieldFile}}
+	modelSchema    = &docSchema{main: schemas.ModelFile, refs: []string{schemas.FieldFile, schemas.ObjectFile, schemas.ApprovalProcessFile}}
+	processSchema  = &docSchema{main: schemas.ApprovalProcessFile, refs: []string{schemas.FieldFile}}
+	manifestSchema = &docSchema{main: schemas.BundleFile, refs: []string{schemas.FieldFile}}
 )
 
 // compiled returns the compiled schema, compiling it on first use. An error

@@ -213,13 +213,13 @@ func TestDecodeSchemaMessages(t *testing.T) {
 }
 
 func TestSchemasCompile(t *testing.T) {
-	for _, s := range []*docSchema{fieldSchema, objectSchema, modelSchema, processSchema} {
+	for _, s := range []*docSchema{fieldSchema, objectSchema, modelSchema, processSchema, manifestSchema} {
 		_, err := s.compiled()
 		assert.NoError(t, err, s.main)
 	}
 	names, err := fs.Glob(schemas.FS, "*.schema.json")
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{schemas.FieldFile, schemas.ObjectFile, schemas.ModelFile, schemas.ApprovalProcessFile}, names)
+	assert.ElementsMatch(t, []string{schemas.FieldFile, schemas.ObjectFile, schemas.ModelFile, schemas.ApprovalProcessFile, schemas.BundleFile}, names)
 }
 
 // TestSchemaTypeEnum keeps the field schema's type list and the registry in

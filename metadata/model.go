@@ -49,6 +49,8 @@ type Object struct {
 	// SharingRules open matching records to roles beyond what Sharing and
 	// the role hierarchy give (sharing_rule.go).
 	SharingRules []*SharingRule `json:"sharing_rules,omitempty"`
+	// Actions are the object's record actions (record_action.go).
+	Actions []*RecordAction `json:"actions,omitempty"`
 	// Bundle is the namespace of the app bundle that installed the object,
 	// empty for the tenant's own (bundle.go).
 	Bundle string `json:"bundle,omitempty"`
@@ -332,6 +334,12 @@ func (o *Object) Clone() *Object {
 		c.SharingRules = make([]*SharingRule, len(o.SharingRules))
 		for i, r := range o.SharingRules {
 			c.SharingRules[i] = r.clone()
+		}
+	}
+	if o.Actions != nil {
+		c.Actions = make([]*RecordAction, len(o.Actions))
+		for i, a := range o.Actions {
+			c.Actions[i] = a.Clone()
 		}
 	}
 	c.TrackHistory = append([]string(nil), o.TrackHistory...)

@@ -26,4 +26,7 @@ const (
 	// ApprovalProcessFile describes one approval process
 	// (metadata.ApprovalProcess); the model schema refers to it.
 	ApprovalProcessFile = "approval_process.schema.json"
+	// BundleFile describes a bundle's manifest, bundle.yaml
+	// (metadata.Manifest).
+	BundleFile = "bundle.schema.json"
 )

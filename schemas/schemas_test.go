@@ -24,7 +24,7 @@ var schemaMaps = map[string]bool{"properties": true, "patternProperties": true, 
 func TestSchemaFiles(t *testing.T) {
 	names, err := fs.Glob(FS, "*.json")
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{FieldFile, ObjectFile, ModelFile, ApprovalProcessFile}, names)
+	assert.ElementsMatch(t, []string{FieldFile, ObjectFile, ModelFile, ApprovalProcessFile, BundleFile}, names)
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			b, err := fs.ReadFile(FS, name)

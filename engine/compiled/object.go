@@ -272,10 +272,15 @@ type Revision struct {
 	// below is, per custom role, every role beneath it in the role
 	// hierarchy, sorted (permission.go).
 	below map[string][]string
+	// standard is the standard role's access to the objects that have
+	// retired fields (permission.go).
+	standard map[string]*Access
 	// approvals are the compiled approval processes by object, in the
 	// order they are tried, and by name (approval.go).
 	approvals       map[string][]*approval.Process
 	approvalsByName map[string]*approval.Process
+	// actions are the compiled record actions by object (action.go).
+	actions map[string][]*Action
 }
 
 // Compile compiles a whole model of a tenant: every object and every
@@ -328,6 +333,9 @@ func Compile(d dialect.Dialect, tenantID, schema string, number int, m *metadata
 		return nil, err
 	}
 	if err := r.compileApprovals(); err != nil {
+		return nil, err
+	}
+	if err := r.compileActions(); err != nil {
 		return nil, err
 	}
 	return r, nil

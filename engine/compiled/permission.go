@@ -65,8 +65,9 @@ func isSystemColumn(name string) bool {
 }
 
 // Access returns what the role may do with the object: everything for the
-// admin role, the standard role's grants, else the union of what the role's
-// permission sets grant. A role or object that is not defined has no access.
+// admin role, the standard role's grants (every field but retired ones),
+// else the union of what the role's permission sets grant (never a retired
+// field). A role or object that is not defined has no access.
 func (r *Revision) Access(role, object string) *Access {
 	if _, ok := r.objects[object]; !ok {
 		return noAccess
@@ -75,6 +76,9 @@ func (r *Revision) Access(role, object string) *Access {
 	case metadata.RoleAdmin:
 		return allAccess
 	case metadata.RoleStandard:
+		if a, ok := r.standard[object]; ok {
+			return a
+		}
 		return standardAccess
 	}
 	if a, ok := r.permissions[role][object]; ok {
@@ -147,7 +151,8 @@ func (r *Revision) compilePermissions() {
 				}
 				o := r.objects[objName]
 				for name, fp := range fields {
-					if _, ok := o.Column(name); !ok || !fp.Read {
+					c, ok := o.Column(name)
+					if !ok || !fp.Read || (c.Field != nil && c.Field.Retired) {
 						continue
 					}
 					a.readable[name] = true
@@ -158,5 +163,23 @@ func (r *Revision) compilePermissions() {
 			}
 		}
 		r.permissions[role.Name] = byObject
+	}
+	// The standard role reads and edits every field but retired ones.
+	r.standard = map[string]*Access{}
+	for name, o := range r.objects {
+		retired := false
+		for _, f := range o.Meta.Fields {
+			retired = retired || f.Retired
+		}
+		if !retired {
+			continue
+		}
+		a := &Access{Create: true, Read: true, Edit: true, Delete: true, readable: map[string]bool{}, editable: map[string]bool{}}
+		for _, f := range o.Meta.Fields {
+			if !f.Retired {
+				a.readable[f.Name], a.editable[f.Name] = true, true
+			}
+		}
+		r.standard[name] = a
 	}
 }

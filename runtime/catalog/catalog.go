@@ -154,6 +154,15 @@ type ChangeOptions struct {
 	ConfirmDataLoss bool
 	// DryRun plans and checks the change without applying it.
 	DryRun bool
+	// Bundles are the namespaces of the app bundles this change installs,
+	// upgrades or removes: their components may change as the bundles
+	// say, while every other bundle's stay as their bundles allow
+	// (metadata.CheckOwnership).
+	Bundles []string
+	// Also runs inside the change's transaction once the new revision's
+	// tables are in place (seed records, bundle bookkeeping); an error
+	// undoes the whole change.
+	Also func(ctx context.Context, tx store.Tx, rev *compiled.Revision) error
 }
 
 // Result is what a change did.
@@ -186,6 +195,9 @@ func (c *Catalog) Change(ctx context.Context, t store.Tenant, opt ChangeOptions,
 		return nil, ps
 	}
 	if ps := metadata.Validate(next, expression.Checker{}); len(ps) > 0 {
+		return nil, ps
+	}
+	if ps := metadata.CheckOwnership(cur.Model, next, opt.Bundles...); len(ps) > 0 {
 		return nil, ps
 	}
 	plan, ps := planner(c.db, t, cur.Model, next)
@@ -234,6 +246,11 @@ func (c *Catalog) Change(ctx context.Context, t store.Tenant, opt ChangeOptions,
 				if err := store.DeleteObjectShares(ctx, tx, t.ID, o.ID); err != nil {
 					return err
 				}
+			}
+		}
+		if opt.Also != nil {
+			if err := opt.Also(ctx, tx, rev); err != nil {
+				return err
 			}
 		}
 		summary := opt.Summary
