@@ -21,6 +21,8 @@ const (
 	CustomizeFields = "fields"
 	// CustomizeRules: the tenant's own validation rules, named custom_*.
 	CustomizeRules = "rules"
+	// CustomizeActions: the tenant's own record actions, named custom_*.
+	CustomizeActions = "actions"
 	// CustomizeRecordTypes, CustomizeSharing, CustomizeTrackHistory: the
 	// record types, the sharing default and rules, the tracked fields.
 	CustomizeRecordTypes  = "record_types"
@@ -30,8 +32,8 @@ const (
 
 // CustomizeDefault is what a tenant may customize on a bundle's object that
 // says nothing: labels, help text, picklist values, its own fields and
-// rules.
-var CustomizeDefault = []string{CustomizeLabels, CustomizeHelpText, CustomizePicklistValues, CustomizeFields, CustomizeRules}
+// rules and actions.
+var CustomizeDefault = []string{CustomizeLabels, CustomizeHelpText, CustomizePicklistValues, CustomizeFields, CustomizeRules, CustomizeActions}
 
 // mayCustomize reports whether the tenant may change what of o.
 func (o *Object) mayCustomize(what string) bool {
@@ -220,6 +222,8 @@ func checkBundleObject(was, o *Object, path string) []Problem {
 			bad(path+".rules."+name, "rule %q belongs to %s and cannot be removed", name, owner)
 		}
 	}
+	ps = append(ps, checkCustomList(path+".actions", was.Name, owner, "action", was.mayCustomize(CustomizeActions), was.Actions, o.Actions,
+		func(a *RecordAction) string { return a.Name })...)
 	for _, f := range o.Fields {
 		fpath := path + ".fields." + f.Name
 		wf := was.FieldByID(f.ID)
@@ -242,6 +246,38 @@ func checkBundleObject(was, o *Object, path string) []Problem {
 	for _, wf := range was.Fields {
 		if wf.Bundle != "" && !wf.Retired && o.FieldByID(wf.ID) == nil && o.Field(wf.Name) == nil {
 			bad(path+".fields."+wf.Name, "field %q belongs to %s; uninstall the bundle to remove it", wf.Name, owner)
+		}
+	}
+	return ps
+}
+
+// checkCustomList checks a list of named parts of a bundle's object (its
+// actions): the bundle's stay as they are, the tenant's are named custom_*
+// and allowed when the object lets the tenant add them.
+func checkCustomList[T any](path, object, owner, kind string, allowed bool, was, now []T, name func(T) string) []Problem {
+	var ps []Problem
+	prev := map[string]T{}
+	for _, x := range was {
+		prev[name(x)] = x
+	}
+	for _, x := range now {
+		n := name(x)
+		w, existed := prev[n]
+		delete(prev, n)
+		switch {
+		case strings.HasPrefix(n, CustomPrefix):
+			if !allowed && (!existed || !reflect.DeepEqual(w, x)) {
+				ps = append(ps, problemf(path+"."+n, ProblemBundle, "%s does not let %q have %ss of the tenant's", owner, object, kind))
+			}
+		case !existed:
+			ps = append(ps, problemf(path+"."+n, ProblemBundle, "an %s the tenant adds to %q must be named %s<name>", kind, object, CustomPrefix))
+		case !reflect.DeepEqual(w, x):
+			ps = append(ps, problemf(path+"."+n, ProblemBundle, "%s %q belongs to %s and cannot change", kind, n, owner))
+		}
+	}
+	for n := range prev {
+		if !strings.HasPrefix(n, CustomPrefix) {
+			ps = append(ps, problemf(path+"."+n, ProblemBundle, "%s %q belongs to %s and cannot be removed", kind, n, owner))
 		}
 	}
 	return ps

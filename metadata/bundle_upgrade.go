@@ -184,6 +184,11 @@ func mergeObject(cur, old, nw *Object) (*Object, []string) {
 			m.Rules = append(m.Rules, r)
 		}
 	}
+	for _, a := range cur.Actions {
+		if strings.HasPrefix(a.Name, CustomPrefix) {
+			m.Actions = append(m.Actions, a)
+		}
+	}
 	for _, f := range m.Fields {
 		cf := cur.Field(f.Name)
 		if cf == nil || cf.Bundle != nw.Bundle {
