@@ -38,7 +38,7 @@ func ApplyBundle(current, installed *Model, b *Bundle) (*Model, []string, Proble
 		if owner != "" {
 			who = "bundle " + owner + "'s"
 		}
-		ps = append(ps, problemf(kind+"."+name, ProblemDuplicate, "%s %q collides with %s %s", strings.TrimSuffix(kind, "s"), name, who, strings.TrimSuffix(kind, "s")))
+		ps = append(ps, problemf(kind+"."+name, ProblemDuplicate, "%s %q collides with %s %s", singular(kind), name, who, singular(kind)))
 		return true
 	}
 	for _, no := range in.Objects {
@@ -126,7 +126,7 @@ func mergeNamed[T owned](cur, installed, nw []T, ns, kind string, ps Problems, c
 			continue
 		}
 		if _, ok := find(nw, n); !ok {
-			changes = append(changes, fmt.Sprintf("remove %s %s", strings.TrimSuffix(kind, "s"), n))
+			changes = append(changes, fmt.Sprintf("remove %s %s", singular(kind), n))
 		}
 	}
 	for _, c := range nw {
@@ -134,7 +134,7 @@ func mergeNamed[T owned](cur, installed, nw []T, ns, kind string, ps Problems, c
 		existing, ok := find(cur, n)
 		if !ok {
 			out = append(out, c)
-			changes = append(changes, fmt.Sprintf("add %s %s", strings.TrimSuffix(kind, "s"), n))
+			changes = append(changes, fmt.Sprintf("add %s %s", singular(kind), n))
 			continue
 		}
 		if _, b := key(existing); b != ns {
@@ -151,11 +151,23 @@ func mergeNamed[T owned](cur, installed, nw []T, ns, kind string, ps Problems, c
 			merged = keep(existing, old, c)
 		}
 		if !reflect.DeepEqual(existing, merged) {
-			changes = append(changes, fmt.Sprintf("change %s %s", strings.TrimSuffix(kind, "s"), n))
+			changes = append(changes, fmt.Sprintf("change %s %s", singular(kind), n))
 		}
 		out = append(out, merged)
 	}
 	return out, ps, changes
+}
+
+// singular names one component of a kind ("approval_processes" →
+// "approval process").
+func singular(kind string) string {
+	switch kind {
+	case "approval_processes":
+		return "approval process"
+	case "permission_sets":
+		return "permission set"
+	}
+	return strings.TrimSuffix(kind, "s")
 }
 
 // mergeObject merges the new version nw of a bundle's object into cur, the

@@ -37,6 +37,20 @@ Usage:
                                                         (not echoed) or the first line of standard input
   mosaic user password TENANT EMAIL [store flags]       set a user's password (read likewise)
   mosaic user list TENANT [store flags]                 list a tenant's users
+  mosaic bundle validate DIR                            check a bundle folder; print every problem
+  mosaic bundle keygen --out KEYFILE                    make a signing key; print its public key
+  mosaic bundle pack DIR --out FILE [--key KEYFILE]     validate and pack a bundle folder (signed with --key)
+  mosaic bundle sign FILE --key KEYFILE [--out FILE]    sign a packed bundle
+  mosaic bundle install TENANT (NAME|DIR|FILE) [--allow-unsigned] [--dry-run] [store flags]
+                                                        install a built-in or uploaded bundle by name, a folder
+                                                        (unsigned) or a packed file, with its dependencies
+  mosaic bundle upgrade TENANT (NAME|DIR|FILE) [--plan] [--confirm] [--allow-unsigned] [store flags]
+                                                        upgrade an installed bundle (--plan shows the plan only)
+  mosaic bundle uninstall TENANT NAME [--confirm] [--dry-run] [store flags]
+                                                        remove a bundle (--confirm when its tables hold data)
+  mosaic bundle list TENANT [store flags]               the catalog, with the versions installed
+  mosaic bundle trust TENANT NAME PUBLICKEY [store flags]
+                                                        trust bundles signed by a publisher's key
 
 Store flags:
   --data-dir DIR        embedded SQLite data folder (default ./mosaic-data)
@@ -64,6 +78,8 @@ func run(args []string, in io.Reader, out io.Writer) error {
 		return tenant(args[1:], out)
 	case "user":
 		return user(args[1:], in, out)
+	case "bundle":
+		return bundle(args[1:], out)
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage)
 		return nil

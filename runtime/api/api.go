@@ -22,6 +22,7 @@ import (
 	"github.com/mosaic-paas/mosaic/runtime/actions"
 	"github.com/mosaic-paas/mosaic/runtime/approvals"
 	"github.com/mosaic-paas/mosaic/runtime/auth"
+	"github.com/mosaic-paas/mosaic/runtime/bundles"
 	"github.com/mosaic-paas/mosaic/runtime/catalog"
 	"github.com/mosaic-paas/mosaic/runtime/records"
 	"github.com/mosaic-paas/mosaic/runtime/store"
@@ -58,6 +59,7 @@ type Server struct {
 	records   *records.Service
 	approvals *approvals.Service
 	actions   *actions.Service
+	bundles   *bundles.Service
 	auth      *auth.Service
 	cfg       Config
 
@@ -85,7 +87,7 @@ func New(db store.DB, cat *catalog.Catalog, cfg Config) *Server {
 		cfg.TokenCacheTTL = 10 * time.Second
 	}
 	recs := records.New(db)
-	return &Server{db: db, catalog: cat, records: recs, approvals: approvals.New(db, recs), actions: actions.New(db, recs), auth: auth.New(db, cfg.Auth), cfg: cfg,
+	return &Server{db: db, catalog: cat, records: recs, approvals: approvals.New(db, recs), actions: actions.New(db, recs), bundles: bundles.New(db, cat, recs), auth: auth.New(db, cfg.Auth), cfg: cfg,
 		identities: map[[32]byte]cachedIdentity{}}
 }
 
@@ -137,6 +139,7 @@ func (s *Server) App() *fiber.App {
 	s.routeApprovals(v1)
 	s.routeActions(v1)
 	s.routeApprovalProcesses(v1)
+	s.routeBundles(v1)
 	v1.Get("/openapi.json", s.openAPI)
 	app.Use(func(c *fiber.Ctx) error {
 		return problem(fiber.StatusNotFound, CodeNotFound, "no such resource: %s %s", c.Method(), c.Path())

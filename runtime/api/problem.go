@@ -13,6 +13,7 @@ import (
 	"github.com/mosaic-paas/mosaic/runtime/actions"
 	"github.com/mosaic-paas/mosaic/runtime/approvals"
 	"github.com/mosaic-paas/mosaic/runtime/auth"
+	"github.com/mosaic-paas/mosaic/runtime/bundles"
 	"github.com/mosaic-paas/mosaic/runtime/records"
 	"github.com/mosaic-paas/mosaic/runtime/store"
 )
@@ -121,6 +122,10 @@ func toProblem(c *fiber.Ctx, err error) *Problem {
 	var xe *actions.Error
 	if errors.As(err, &xe) {
 		return actionProblem(xe)
+	}
+	var be *bundles.Error
+	if errors.As(err, &be) {
+		return bundleProblem(be)
 	}
 	var ie *auth.InputError
 	if errors.As(err, &ie) {

@@ -42,6 +42,14 @@ const (
 	EventRecordShared    = "record.shared"
 	EventRecordUnshared  = "record.unshared"
 	EventRecordsExported = "records.exported"
+	// Bundle events: an app bundle installed, upgraded, uninstalled or
+	// uploaded to the catalog, and a publisher's key trusted or no longer.
+	EventBundleInstalled     = "bundle.installed"
+	EventBundleUpgraded      = "bundle.upgraded"
+	EventBundleUninstalled   = "bundle.uninstalled"
+	EventBundleUploaded      = "bundle.uploaded"
+	EventPublisherTrusted    = "publisher.trusted"
+	EventPublisherDistrusted = "publisher.distrusted"
 )
 
 // Events lists every audit event, for documentation and filter checks.
@@ -49,6 +57,8 @@ var Events = []string{
 	EventSignIn, EventSignInFailed, EventSignOut, EventTokenCreated, EventTokenRevoked,
 	EventUserCreated, EventUserUpdated, EventUserDeactivated, EventUserActivated, EventPasswordChanged,
 	EventMetadataChanged, EventRecordDeleted, EventRecordShared, EventRecordUnshared, EventRecordsExported,
+	EventBundleInstalled, EventBundleUpgraded, EventBundleUninstalled, EventBundleUploaded,
+	EventPublisherTrusted, EventPublisherDistrusted,
 }
 
 // Errors of the package. Check them with errors.Is.

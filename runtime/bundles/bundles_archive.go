@@ -130,7 +130,7 @@ func GenerateKey() (ed25519.PublicKey, ed25519.PrivateKey, error) {
 
 // EncodeKey and DecodePrivateKey write and read a private key as base64
 // text; EncodePublicKey writes a public key so.
-func EncodeKey(k ed25519.PrivateKey) string       { return base64.StdEncoding.EncodeToString(k.Seed()) }
+func EncodeKey(k ed25519.PrivateKey) string      { return base64.StdEncoding.EncodeToString(k.Seed()) }
 func EncodePublicKey(k ed25519.PublicKey) string { return base64.StdEncoding.EncodeToString(k) }
 
 // DecodePrivateKey reads a private key written by EncodeKey.
