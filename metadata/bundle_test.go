@@ -43,8 +43,12 @@ func TestCheckOwnership(t *testing.T) {
 		}, ""},
 		{"remove a picklist value", func(m *Model) { m.Objects[0].Fields[1].Settings.Values = m.Objects[0].Fields[1].Settings.Values[:1] }, "objects.desk__ticket.fields.status"},
 		{"change a field's type", func(m *Model) { m.Objects[0].Fields[0].Type = "long_text" }, "objects.desk__ticket.fields.title"},
-		{"add a custom_ field", func(m *Model) { m.Objects[0].Fields = append(m.Objects[0].Fields, &Field{Name: "custom_region", Type: "text"}) }, ""},
-		{"add a field without custom_", func(m *Model) { m.Objects[0].Fields = append(m.Objects[0].Fields, &Field{Name: "region", Type: "text"}) }, "objects.desk__ticket.fields.region.name"},
+		{"add a custom_ field", func(m *Model) {
+			m.Objects[0].Fields = append(m.Objects[0].Fields, &Field{Name: "custom_region", Type: "text"})
+		}, ""},
+		{"add a field without custom_", func(m *Model) {
+			m.Objects[0].Fields = append(m.Objects[0].Fields, &Field{Name: "region", Type: "text"})
+		}, "objects.desk__ticket.fields.region.name"},
 		{"delete a bundle field", func(m *Model) { m.Objects[0].Fields = m.Objects[0].Fields[:1] }, "objects.desk__ticket.fields.status"},
 		{"add a custom_ rule", func(m *Model) {
 			m.Objects[0].Rules = append(m.Objects[0].Rules, &Rule{Name: "custom_x", Condition: "false", Message: Text{"en": "x"}})

@@ -51,6 +51,8 @@ type Object struct {
 	SharingRules []*SharingRule `json:"sharing_rules,omitempty"`
 	// Actions are the object's record actions (record_action.go).
 	Actions []*RecordAction `json:"actions,omitempty"`
+	// Schedules are the object's scheduled record updates (schedule.go).
+	Schedules []*Schedule `json:"schedules,omitempty"`
 	// Bundle is the namespace of the app bundle that installed the object,
 	// empty for the tenant's own (bundle.go).
 	Bundle string `json:"bundle,omitempty"`
@@ -340,6 +342,12 @@ func (o *Object) Clone() *Object {
 		c.Actions = make([]*RecordAction, len(o.Actions))
 		for i, a := range o.Actions {
 			c.Actions[i] = a.Clone()
+		}
+	}
+	if o.Schedules != nil {
+		c.Schedules = make([]*Schedule, len(o.Schedules))
+		for i, s := range o.Schedules {
+			c.Schedules[i] = s.Clone()
 		}
 	}
 	c.TrackHistory = append([]string(nil), o.TrackHistory...)

@@ -281,6 +281,8 @@ type Revision struct {
 	approvalsByName map[string]*approval.Process
 	// actions are the compiled record actions by object (action.go).
 	actions map[string][]*Action
+	// schedules are the compiled schedules by object (schedule.go).
+	schedules map[string][]*Schedule
 }
 
 // Compile compiles a whole model of a tenant: every object and every
@@ -336,6 +338,9 @@ func Compile(d dialect.Dialect, tenantID, schema string, number int, m *metadata
 		return nil, err
 	}
 	if err := r.compileActions(); err != nil {
+		return nil, err
+	}
+	if err := r.compileSchedules(); err != nil {
 		return nil, err
 	}
 	return r, nil

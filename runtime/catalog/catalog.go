@@ -31,6 +31,23 @@ type Catalog struct {
 
 	mu      sync.Mutex
 	tenants map[string]*tenantEntry
+	// onChange are the hooks of OnChange, guarded by mu.
+	onChange []ChangeHook
+}
+
+// ChangeHook is work that every metadata change does inside its
+// transaction, once the new revision is applied (see OnChange).
+type ChangeHook func(ctx context.Context, tx store.Tx, rev *compiled.Revision) error
+
+// OnChange adds fn to the hooks that run inside the transaction of every
+// change (not of a dry run), after the new revision is saved, in the order
+// they were added: catalog-wide work that must commit with the metadata,
+// such as starting the jobs of new schedules. An error undoes the change.
+// Call it before the catalog is used.
+func (c *Catalog) OnChange(fn ChangeHook) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.onChange = append(c.onChange, fn)
 }
 
 type tenantEntry struct {
@@ -257,9 +274,20 @@ func (c *Catalog) Change(ctx context.Context, t store.Tenant, opt ChangeOptions,
 		if summary == "" {
 			summary = joinChanges(changes)
 		}
-		return store.SaveRevision(ctx, tx, t.ID, store.RevisionInfo{
+		if err := store.SaveRevision(ctx, tx, t.ID, store.RevisionInfo{
 			Number: cur.Number + 1, CreatedAt: c.now().UTC(), CreatedBy: opt.Actor, Summary: summary,
-		}, doc)
+		}, doc); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		hooks := c.onChange
+		c.mu.Unlock()
+		for _, fn := range hooks {
+			if err := fn(ctx, tx, rev); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if errors.Is(err, errDryRun) {
 		return &Result{Revision: cur, Changes: changes}, nil

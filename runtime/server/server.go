@@ -17,6 +17,8 @@ import (
 	"github.com/mosaic-paas/mosaic/runtime/auth"
 	"github.com/mosaic-paas/mosaic/runtime/catalog"
 	"github.com/mosaic-paas/mosaic/runtime/jobs"
+	"github.com/mosaic-paas/mosaic/runtime/records"
+	"github.com/mosaic-paas/mosaic/runtime/schedules"
 	"github.com/mosaic-paas/mosaic/runtime/store"
 )
 
@@ -68,10 +70,21 @@ func Run(ctx context.Context, cfg Config) error {
 	runner := jobs.NewRunner(db, jobs.Config{Logger: slog.Default()})
 	runner.Handle(approvals.JobTimeout, srv.Approvals().HandleTimeout(srv.Catalog().Current))
 	srv.Approvals().SetNotifier(runner)
+	// Scheduled record updates: a job per active schedule, started for
+	// every tenant when the runner starts and by every metadata change that
+	// adds one.
+	sched := schedules.New(db, records.New(db), schedules.Config{Logger: slog.Default()})
+	runner.Handle(schedules.JobKind, sched.Handler(srv.Catalog().Current))
+	srv.Catalog().OnChange(sched.Ensure)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan struct{})
 	go func() {
 		defer close(jobsDone)
+		// Before the first round, and off the path of the listener: it
+		// compiles every tenant's metadata.
+		if err := sched.EnsureAll(jobsCtx, srv.Catalog().Current); err != nil {
+			slog.Error("scheduled updates: not every tenant's schedules started", "error", err)
+		}
 		if err := runner.Run(jobsCtx); err != nil {
 			slog.Error("background jobs stopped", "error", err)
 		}
