@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -157,3 +158,5 @@ func TestCRMLeadToPayment(t *testing.T) {
 		c.do(c.mgr, http.StatusOK, "GET", "/objects/crm__quote/records/"+q, nil)
 	})
 }
+
+func urlEscape(s string) string { return url.QueryEscape(s) }

@@ -21,7 +21,8 @@ const (
 	CustomizeFields = "fields"
 	// CustomizeRules: the tenant's own validation rules, named custom_*.
 	CustomizeRules = "rules"
-	// CustomizeActions: the tenant's own record actions, named custom_*.
+	// CustomizeActions: the tenant's own record actions and scheduled
+	// updates, named custom_*.
 	CustomizeActions = "actions"
 	// CustomizeRecordTypes, CustomizeSharing, CustomizeTrackHistory: the
 	// record types, the sharing default and rules, the tracked fields.
@@ -224,6 +225,8 @@ func checkBundleObject(was, o *Object, path string) []Problem {
 	}
 	ps = append(ps, checkCustomList(path+".actions", was.Name, owner, "action", was.mayCustomize(CustomizeActions), was.Actions, o.Actions,
 		func(a *RecordAction) string { return a.Name })...)
+	ps = append(ps, checkCustomList(path+".schedules", was.Name, owner, "schedule", was.mayCustomize(CustomizeActions), was.Schedules, o.Schedules,
+		func(s *Schedule) string { return s.Name })...)
 	for _, f := range o.Fields {
 		fpath := path + ".fields." + f.Name
 		wf := was.FieldByID(f.ID)

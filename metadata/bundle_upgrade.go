@@ -201,6 +201,11 @@ func mergeObject(cur, old, nw *Object) (*Object, []string) {
 			m.Actions = append(m.Actions, a)
 		}
 	}
+	for _, sc := range cur.Schedules {
+		if strings.HasPrefix(sc.Name, CustomPrefix) {
+			m.Schedules = append(m.Schedules, sc)
+		}
+	}
 	for _, f := range m.Fields {
 		cf := cur.Field(f.Name)
 		if cf == nil || cf.Bundle != nw.Bundle {

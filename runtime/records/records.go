@@ -123,5 +123,9 @@ func New(db store.DB) *Service {
 	return &Service{db: db, now: time.Now}
 }
 
+// SetClock replaces the service's clock (created_at, updated_at, $now of
+// filters), for tests of time-based work.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
 // MaxBatch is the most records one batch call may write.
 const MaxBatch = 200
