@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,6 +68,9 @@ type Server struct {
 	// SHA-256 of the credential, for TokenCacheTTL at most.
 	identitiesMu sync.Mutex
 	identities   map[[32]byte]cachedIdentity
+
+	// pageErrors answers errors of the web UI's paths (PageErrors).
+	pageErrors func(c *fiber.Ctx, status int, message string) error
 }
 
 type cachedIdentity struct {
@@ -98,17 +102,60 @@ func (s *Server) Approvals() *approvals.Service { return s.approvals }
 // Catalog returns the metadata catalog the API uses.
 func (s *Server) Catalog() *catalog.Catalog { return s.catalog }
 
+// Records, Actions, Bundles and DB return the services the API uses, for
+// the web UI that runs beside it.
+func (s *Server) Records() *records.Service { return s.records }
+
+// Actions returns the record action service.
+func (s *Server) Actions() *actions.Service { return s.actions }
+
+// Bundles returns the bundle service.
+func (s *Server) Bundles() *bundles.Service { return s.bundles }
+
+// DB returns the store.
+func (s *Server) DB() store.DB { return s.db }
+
+// PageErrors makes the errors of requests outside /api/ (the web UI's
+// pages) answered by page, with the status and message of the problem the
+// API would have answered.
+func (s *Server) PageErrors(page func(c *fiber.Ctx, status int, message string) error) {
+	s.pageErrors = page
+}
+
+// handleError answers an error: a page for the web UI's paths when
+// PageErrors was given one, else a problem.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	if s.pageErrors != nil && !strings.HasPrefix(c.Path(), "/api/") && c.Path() != "/healthz" && c.Path() != "/readyz" {
+		p := toProblem(c, err)
+		return s.pageErrors(c, p.Status, p.Detail)
+	}
+	return errorHandler(c, err)
+}
+
+// SessionCookieFor is the session cookie carrying secret, for a sign-in
+// made outside the API (the web UI's form).
+func SessionCookieFor(secret string, expires time.Time, secure bool) *fiber.Cookie {
+	return sessionCookie(secret, expires, secure)
+}
+
+// SignedOut drops a session's cookie and forgets its cached identity.
+func (s *Server) SignedOut(c *fiber.Ctx, secret string) {
+	s.forget(secret)
+	clearSessionCookie(c)
+}
+
 // Auth returns the identity service the API uses.
 func (s *Server) Auth() *auth.Service { return s.auth }
 
-// App returns the fiber application with every route.
-func (s *Server) App() *fiber.App {
+// App returns the fiber application with every route; mounts add more
+// (the web UI) before the catch-all answer for unknown paths.
+func (s *Server) App(mounts ...func(app *fiber.App)) *fiber.App {
 	app := fiber.New(fiber.Config{
 		// Values taken from the request must outlive the handler in caches
 		// and errors; Immutable copies them instead of reusing buffers.
 		Immutable:             true,
 		BodyLimit:             s.cfg.BodyLimit,
-		ErrorHandler:          errorHandler,
+		ErrorHandler:          s.handleError,
 		JSONEncoder:           encodeJSON,
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
@@ -141,6 +188,9 @@ func (s *Server) App() *fiber.App {
 	s.routeApprovalProcesses(v1)
 	s.routeBundles(v1)
 	v1.Get("/openapi.json", s.openAPI)
+	for _, mount := range mounts {
+		mount(app)
+	}
 	app.Use(func(c *fiber.Ctx) error {
 		return problem(fiber.StatusNotFound, CodeNotFound, "no such resource: %s %s", c.Method(), c.Path())
 	})

@@ -20,6 +20,7 @@ import (
 	"github.com/mosaic-paas/mosaic/runtime/records"
 	"github.com/mosaic-paas/mosaic/runtime/schedules"
 	"github.com/mosaic-paas/mosaic/runtime/store"
+	"github.com/mosaic-paas/mosaic/runtime/web"
 )
 
 // Config configures a running Mosaic.
@@ -64,7 +65,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	srv := api.New(db, catalog.New(db), cfg.API)
-	app := srv.App()
+	app := srv.App(web.New(srv).Mount)
 	// Background jobs (approval step timeouts) run beside the API and stop
 	// with it; a job interrupted by the shutdown runs again later.
 	runner := jobs.NewRunner(db, jobs.Config{Logger: slog.Default()})
