@@ -59,6 +59,9 @@ type Object struct {
 	// Customizable lists what a tenant may change of a bundle's object
 	// (Customize* constants); empty means CustomizeDefault.
 	Customizable []string `json:"customizable,omitempty"`
+	// Layout arranges the fields on the record page and forms (layout.go);
+	// nil means DefaultLayout.
+	Layout *Layout `json:"layout,omitempty"`
 }
 
 // Organization-wide defaults of an object's record-level access.
@@ -350,6 +353,7 @@ func (o *Object) Clone() *Object {
 			c.Schedules[i] = s.Clone()
 		}
 	}
+	c.Layout = o.Layout.Clone()
 	c.TrackHistory = append([]string(nil), o.TrackHistory...)
 	if o.TrackHistory == nil {
 		c.TrackHistory = nil
