@@ -1,0 +1,22 @@
+-- +goose Up
+-- list_views are the saved views of the web UI's record lists: a name and
+-- the list's query string (columns, filter, sort) on one object, named by
+-- its stable id. A personal view (shared false) is its owner's alone; a
+-- shared one, saved by an administrator, is offered to every user of the
+-- tenant. A view goes with its owner.
+CREATE TABLE list_views (
+    id         TEXT PRIMARY KEY,
+    tenant_id  TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    user_id    TEXT NOT NULL,
+    object_id  TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    query      TEXT NOT NULL,
+    shared     BOOLEAN NOT NULL DEFAULT 0,
+    created_at TIMESTAMP NOT NULL,
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
+);
+-- The views offered on an object's list: shared ones and the user's own.
+CREATE INDEX list_views_object ON list_views (tenant_id, object_id, user_id);
+
+-- +goose Down
+DROP TABLE list_views;
