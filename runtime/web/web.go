@@ -67,6 +67,7 @@ const (
 // other page needs a signed-in session.
 func (h *Handler) Mount(app *fiber.App) {
 	app.Get("/assets/*", h.asset)
+	app.Get("/favicon.ico", func(c *fiber.Ctx) error { return c.SendStatus(fiber.StatusNoContent) })
 	app.Get("/sign-in", h.signInPage)
 	app.Post("/sign-in", h.signIn)
 	app.Get("/language/:lang", h.setLanguage)

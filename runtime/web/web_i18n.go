@@ -147,6 +147,7 @@ func init() {
 		"common.loading":     {"Loading…", "加载中…"},
 		"common.apply":       {"Apply", "应用"},
 		"common.count":       {"%d records", "%d 条记录"},
+		"common.count_one":   {"1 record", "1 条记录"},
 		"common.next":        {"Next page", "下一页"},
 		"common.first":       {"First page", "第一页"},
 		"common.created_at":  {"Created", "创建时间"},

@@ -383,7 +383,7 @@ func TestListVisibilityAndHiddenFields(t *testing.T) {
 		assert.Contains(t, r.Body, "Ada&#39;s lead")
 		assert.NotContains(t, r.Body, "Bob&#39;s lead")
 		assert.NotContains(t, r.Body, "Admin&#39;s lead")
-		assert.Contains(t, r.Body, "1 records")
+		assert.Contains(t, r.Body, "1 record<")
 		assert.Contains(t, r.Body, `href="/o/lead/new"`)
 		assert.NotContains(t, r.Body, "salary")
 		assert.NotContains(t, r.Body, "Salary")

@@ -68,6 +68,13 @@ func funcs() template.FuncMap {
 			return false
 		},
 		"add": func(a, b int) int { return a + b },
+		// count is "N records" in language l, "1 record" for one.
+		"count": func(l string, n any) string {
+			if fmt.Sprint(n) == "1" {
+				return T(l, "common.count_one")
+			}
+			return T(l, "common.count", n)
+		},
 	}
 }
 

@@ -27,9 +27,14 @@ func (h *Handler) signInPage(c *fiber.Ctx) error {
 }
 
 func (h *Handler) showSignIn(c *fiber.Ctx, status int, d signInData) error {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	d.Token = hex.EncodeToString(b)
+	// One token per browser while it signs in: a page opened twice (or a
+	// request the browser makes on its own) must not void the first form.
+	d.Token = c.Cookies(signInCookie)
+	if len(d.Token) != 32 {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		d.Token = hex.EncodeToString(b)
+	}
 	c.Cookie(&fiber.Cookie{Name: signInCookie, Value: d.Token, Path: "/sign-in", HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteStrictMode, Secure: c.Protocol() == "https", Expires: time.Now().Add(time.Hour)})
 	return h.render(c, status, "signin", T(lang(c), "signin.title"), d)
