@@ -72,3 +72,16 @@ func TestLayoutDocumentAndClone(t *testing.T) {
 	_, err = DecodeObject([]byte(`{"name": "deal", "fields": [{"name": "title", "type": "text"}], "layout": {"sections": [{"columns": 3, "fields": ["title"]}]}}`))
 	assert.Error(t, err, "the schema refuses three columns")
 }
+
+func TestLayoutFollowsRenamesAndDeletes(t *testing.T) {
+	o := &Object{Name: "deal", Fields: []*Field{{Name: "title", Type: "text"}, {Name: "amount", Type: "number"}},
+		Layout: &Layout{Sections: []*LayoutSection{{Fields: []string{"title", "amount"}}}}}
+	o.RenameFieldReferences("title", "subject")
+	if got := o.Layout.Sections[0].Fields; got[0] != "subject" || got[1] != "amount" {
+		t.Fatalf("after the rename: %v", got)
+	}
+	o.DropFieldReferences("amount")
+	if got := o.Layout.Sections[0].Fields; len(got) != 1 || got[0] != "subject" {
+		t.Fatalf("after the delete: %v", got)
+	}
+}

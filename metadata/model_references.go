@@ -4,8 +4,8 @@ import "fmt"
 
 // RenameFieldReferences makes the object's references to the field called
 // old name it by its new name: the name field, dependent picklists'
-// controller, record types' picklists, tracked history and the fields
-// validation rules attach to. Expressions are not rewritten.
+// controller, record types' picklists, tracked history, the fields
+// validation rules attach to and the layout. Expressions are not rewritten.
 func (o *Object) RenameFieldReferences(old, new string) {
 	if old == new {
 		return
@@ -34,18 +34,39 @@ func (o *Object) RenameFieldReferences(old, new string) {
 			r.Field = new
 		}
 	}
+	if o.Layout != nil {
+		for _, sec := range o.Layout.Sections {
+			for i, name := range sec.Fields {
+				if name == old {
+					sec.Fields[i] = new
+				}
+			}
+		}
+	}
 }
 
 // DropFieldReferences removes the references to a deleted field that mean
-// nothing without it: the name field, record types' narrowing of it and its
-// tracked history. References that change behaviour (a controller, a rule's
-// field, expressions) are left for validation to report.
+// nothing without it: the name field, record types' narrowing of it, its
+// tracked history and its place in the layout. References that change
+// behaviour (a controller, a rule's field, expressions) are left for
+// validation to report.
 func (o *Object) DropFieldReferences(name string) {
 	if o.NameField == name {
 		o.NameField = ""
 	}
 	for _, rt := range o.RecordTypes {
 		delete(rt.Picklists, name)
+	}
+	if o.Layout != nil {
+		for _, sec := range o.Layout.Sections {
+			kept := sec.Fields[:0]
+			for _, n := range sec.Fields {
+				if n != name {
+					kept = append(kept, n)
+				}
+			}
+			sec.Fields = kept
+		}
 	}
 	if o.TrackHistory != nil {
 		kept := o.TrackHistory[:0]
