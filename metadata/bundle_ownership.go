@@ -24,6 +24,8 @@ const (
 	// CustomizeActions: the tenant's own record actions and scheduled
 	// updates, named custom_*.
 	CustomizeActions = "actions"
+	// CustomizeLayout: the layout of the record page and forms.
+	CustomizeLayout = "layout"
 	// CustomizeRecordTypes, CustomizeSharing, CustomizeTrackHistory: the
 	// record types, the sharing default and rules, the tracked fields.
 	CustomizeRecordTypes  = "record_types"
@@ -33,8 +35,8 @@ const (
 
 // CustomizeDefault is what a tenant may customize on a bundle's object that
 // says nothing: labels, help text, picklist values, its own fields and
-// rules and actions.
-var CustomizeDefault = []string{CustomizeLabels, CustomizeHelpText, CustomizePicklistValues, CustomizeFields, CustomizeRules, CustomizeActions}
+// rules and actions, the layout.
+var CustomizeDefault = []string{CustomizeLabels, CustomizeHelpText, CustomizePicklistValues, CustomizeFields, CustomizeRules, CustomizeActions, CustomizeLayout}
 
 // mayCustomize reports whether the tenant may change what of o.
 func (o *Object) mayCustomize(what string) bool {
@@ -195,6 +197,9 @@ func checkBundleObject(was, o *Object, path string) []Problem {
 	}
 	if !was.mayCustomize(CustomizeSharing) && (o.Sharing != was.Sharing || !reflect.DeepEqual(o.SharingRules, was.SharingRules)) {
 		bad(path+".sharing", "%s does not let the sharing of %q change", owner, was.Name)
+	}
+	if !was.mayCustomize(CustomizeLayout) && !reflect.DeepEqual(o.Layout, was.Layout) {
+		bad(path+".layout", "%s does not let the layout of %q change", owner, was.Name)
 	}
 	if !was.mayCustomize(CustomizeTrackHistory) && !slices.Equal(o.TrackHistory, was.TrackHistory) {
 		bad(path+".track_history", "%s does not let the tracked fields of %q change", owner, was.Name)

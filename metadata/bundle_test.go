@@ -147,3 +147,32 @@ func TestLoadBundleLocatesProblems(t *testing.T) {
 	assert.Contains(t, paths, "bundle.yaml: surprise")
 	assert.Contains(t, paths, "objects/bad.yaml: fields.0.type")
 }
+
+func TestBundleLayoutCustomization(t *testing.T) {
+	prev := installedModel()
+	next := prev.Clone()
+	next.Objects[0].Layout = &Layout{Sections: []*LayoutSection{{Fields: []string{"status", "title"}}}}
+	assert.Empty(t, CheckOwnership(prev, next), "layouts are customizable by default")
+
+	locked := installedModel()
+	locked.Objects[0].Customizable = []string{CustomizeLabels}
+	next = locked.Clone()
+	next.Objects[0].Layout = &Layout{Sections: []*LayoutSection{{Fields: []string{"title"}}}}
+	ps := CheckOwnership(locked, next)
+	require.NotEmpty(t, ps)
+	assert.Equal(t, "objects.desk__ticket.layout", ps[0].Path)
+
+	// An upgrade keeps the tenant's layout.
+	cur := installedModel()
+	cur.Objects[0].Layout = &Layout{Sections: []*LayoutSection{{Fields: []string{"status", "title"}}}}
+	installed := installedModel()
+	installed.Objects = installed.Objects[:1]
+	installed.PermissionSets = installed.PermissionSets[:1]
+	nb := installedModel()
+	nb.Objects = nb.Objects[:1]
+	nb.PermissionSets = nb.PermissionSets[:1]
+	nb.Objects[0].Layout = &Layout{Sections: []*LayoutSection{{Fields: []string{"title"}}}}
+	got, _, ps := ApplyBundle(cur, installed, &Bundle{Manifest: Manifest{Name: "helpdesk", Namespace: "desk", Version: "2.0.0"}, Model: nb})
+	require.Empty(t, ps)
+	assert.Equal(t, []string{"status", "title"}, got.Object("desk__ticket").Layout.Sections[0].Fields)
+}

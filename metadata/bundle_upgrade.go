@@ -191,6 +191,9 @@ func mergeObject(cur, old, nw *Object) (*Object, []string) {
 	if cur.mayCustomize(CustomizeTrackHistory) && !reflect.DeepEqual(cur.TrackHistory, old.TrackHistory) {
 		m.TrackHistory = cur.TrackHistory
 	}
+	if cur.mayCustomize(CustomizeLayout) && !reflect.DeepEqual(cur.Layout, old.Layout) {
+		m.Layout = cur.Layout
+	}
 	for _, r := range cur.Rules {
 		if strings.HasPrefix(r.Name, CustomPrefix) {
 			m.Rules = append(m.Rules, r)
