@@ -26,6 +26,8 @@ const (
 	CustomizeActions = "actions"
 	// CustomizeLayout: the layout of the record page and forms.
 	CustomizeLayout = "layout"
+	// CustomizeListViews: the shared list views.
+	CustomizeListViews = "list_views"
 	// CustomizeRecordTypes, CustomizeSharing, CustomizeTrackHistory: the
 	// record types, the sharing default and rules, the tracked fields.
 	CustomizeRecordTypes  = "record_types"
@@ -35,8 +37,8 @@ const (
 
 // CustomizeDefault is what a tenant may customize on a bundle's object that
 // says nothing: labels, help text, picklist values, its own fields and
-// rules and actions, the layout.
-var CustomizeDefault = []string{CustomizeLabels, CustomizeHelpText, CustomizePicklistValues, CustomizeFields, CustomizeRules, CustomizeActions, CustomizeLayout}
+// rules and actions, the layout, the shared list views.
+var CustomizeDefault = []string{CustomizeLabels, CustomizeHelpText, CustomizePicklistValues, CustomizeFields, CustomizeRules, CustomizeActions, CustomizeLayout, CustomizeListViews}
 
 // mayCustomize reports whether the tenant may change what of o.
 func (o *Object) mayCustomize(what string) bool {
@@ -200,6 +202,9 @@ func checkBundleObject(was, o *Object, path string) []Problem {
 	}
 	if !was.mayCustomize(CustomizeLayout) && !reflect.DeepEqual(o.Layout, was.Layout) {
 		bad(path+".layout", "%s does not let the layout of %q change", owner, was.Name)
+	}
+	if !was.mayCustomize(CustomizeListViews) && !reflect.DeepEqual(o.ListViews, was.ListViews) {
+		bad(path+".list_views", "%s does not let the list views of %q change", owner, was.Name)
 	}
 	if !was.mayCustomize(CustomizeTrackHistory) && !slices.Equal(o.TrackHistory, was.TrackHistory) {
 		bad(path+".track_history", "%s does not let the tracked fields of %q change", owner, was.Name)

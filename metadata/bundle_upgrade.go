@@ -194,6 +194,9 @@ func mergeObject(cur, old, nw *Object) (*Object, []string) {
 	if cur.mayCustomize(CustomizeLayout) && !reflect.DeepEqual(cur.Layout, old.Layout) {
 		m.Layout = cur.Layout
 	}
+	if cur.mayCustomize(CustomizeListViews) && !reflect.DeepEqual(cur.ListViews, old.ListViews) {
+		m.ListViews = cur.ListViews
+	}
 	for _, r := range cur.Rules {
 		if strings.HasPrefix(r.Name, CustomPrefix) {
 			m.Rules = append(m.Rules, r)

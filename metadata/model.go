@@ -62,6 +62,9 @@ type Object struct {
 	// Layout arranges the fields on the record page and forms (layout.go);
 	// nil means DefaultLayout.
 	Layout *Layout `json:"layout,omitempty"`
+	// ListViews are the object's shared list views, offered to every user
+	// on its record list (list_view.go).
+	ListViews []*ListView `json:"list_views,omitempty"`
 }
 
 // Organization-wide defaults of an object's record-level access.
@@ -354,6 +357,14 @@ func (o *Object) Clone() *Object {
 		}
 	}
 	c.Layout = o.Layout.Clone()
+	if o.ListViews != nil {
+		c.ListViews = make([]*ListView, len(o.ListViews))
+		for i, v := range o.ListViews {
+			if v != nil {
+				c.ListViews[i] = v.Clone()
+			}
+		}
+	}
 	c.TrackHistory = append([]string(nil), o.TrackHistory...)
 	if o.TrackHistory == nil {
 		c.TrackHistory = nil

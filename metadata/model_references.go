@@ -5,7 +5,8 @@ import "fmt"
 // RenameFieldReferences makes the object's references to the field called
 // old name it by its new name: the name field, dependent picklists'
 // controller, record types' picklists, tracked history, the fields
-// validation rules attach to and the layout. Expressions are not rewritten.
+// validation rules attach to, the layout and the columns and sort of list
+// views. Expressions (a list view's filter among them) are not rewritten.
 func (o *Object) RenameFieldReferences(old, new string) {
 	if old == new {
 		return
@@ -43,13 +44,15 @@ func (o *Object) RenameFieldReferences(old, new string) {
 			}
 		}
 	}
+	o.renameListViewColumn(old, new)
 }
 
 // DropFieldReferences removes the references to a deleted field that mean
 // nothing without it: the name field, record types' narrowing of it, its
-// tracked history and its place in the layout. References that change
-// behaviour (a controller, a rule's field, expressions) are left for
-// validation to report.
+// tracked history, its place in the layout and in list views' columns, and
+// a list view's sort by it. References that change behaviour (a
+// controller, a rule's field, expressions such as a list view's filter) are
+// left for validation to report.
 func (o *Object) DropFieldReferences(name string) {
 	if o.NameField == name {
 		o.NameField = ""
@@ -68,6 +71,7 @@ func (o *Object) DropFieldReferences(name string) {
 			sec.Fields = kept
 		}
 	}
+	o.dropListViewColumn(name)
 	if o.TrackHistory != nil {
 		kept := o.TrackHistory[:0]
 		for _, n := range o.TrackHistory {

@@ -153,6 +153,7 @@ func validateObject(m *Model, o *Object, opath string, check ExpressionChecker) 
 	ps = append(ps, validateRecordActions(m, o, opath, check)...)
 	ps = append(ps, validateSchedules(m, o, opath, check)...)
 	ps = append(ps, validateLayout(o, opath)...)
+	ps = append(ps, validateListViews(o, opath)...)
 	for i, name := range o.TrackHistory {
 		if o.Field(name) == nil {
 			ps = append(ps, problemf(fmt.Sprintf("%s.track_history.%d", opath, i), ProblemUnknownField, "track_history names %q, which is not a field of object %q", name, o.Name))

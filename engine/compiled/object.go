@@ -343,6 +343,9 @@ func Compile(d dialect.Dialect, tenantID, schema string, number int, m *metadata
 	if err := r.compileSchedules(); err != nil {
 		return nil, err
 	}
+	if err := r.checkListViews(); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

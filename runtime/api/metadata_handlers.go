@@ -112,6 +112,10 @@ type objectPatch struct {
 	Sharing *string `json:"sharing"`
 	// SharingRules replaces the object's sharing rules ([] removes them).
 	SharingRules *[]*metadata.SharingRule `json:"sharing_rules"`
+	// Layout replaces the object's layout (null: the default layout).
+	Layout json.RawMessage `json:"layout"`
+	// ListViews replaces the object's shared list views ([] removes them).
+	ListViews *[]*metadata.ListView `json:"list_views"`
 }
 
 func (s *Server) patchObject(c *fiber.Ctx) error {
@@ -166,6 +170,16 @@ func (s *Server) patchObject(c *fiber.Ctx) error {
 		}
 		if p.SharingRules != nil {
 			o.SharingRules = *p.SharingRules
+		}
+		if len(p.Layout) > 0 {
+			var l *metadata.Layout
+			if err := json.Unmarshal(p.Layout, &l); err != nil {
+				return problem(fiber.StatusUnprocessableEntity, CodeValidation, "layout must be {\"sections\": [...]} or null: %v", err)
+			}
+			o.Layout = l
+		}
+		if p.ListViews != nil {
+			o.ListViews = *p.ListViews
 		}
 		return nil
 	})

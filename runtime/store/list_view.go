@@ -8,9 +8,10 @@ import (
 	"github.com/google/uuid"
 )
 
-// ListView is a saved view of the web UI's list of one object: a name and
-// the list's query string (columns, filter, sort). A personal view is seen
-// by its owner (UserID) only; a shared one by every user of the tenant.
+// ListView is a personal saved view of the web UI's list of one object: a
+// name and the list's query string (columns, filter, sort), seen by its
+// owner (UserID) only. The views shared with every user are metadata of
+// the object (metadata.ListView), not rows of this table.
 type ListView struct {
 	ID       string
 	TenantID string
@@ -20,7 +21,6 @@ type ListView struct {
 	ObjectID  string
 	Name      string
 	Query     string
-	Shared    bool
 	CreatedAt time.Time
 }
 
@@ -30,7 +30,7 @@ const (
 	MaxListViewQuery = 16 << 10
 )
 
-const listViewColumns = "id, tenant_id, user_id, object_id, name, query, shared, created_at"
+const listViewColumns = "id, tenant_id, user_id, object_id, name, query, created_at"
 
 // InsertListView stores a view, giving it an id and a creation time when it
 // has none, and returns it as stored.
@@ -46,21 +46,20 @@ func InsertListView(ctx context.Context, q Querier, v ListView) (ListView, error
 	if len(v.Query) > MaxListViewQuery {
 		return ListView{}, fmt.Errorf("store: save list view: query is longer than %d bytes", MaxListViewQuery)
 	}
-	if _, err := q.Exec(ctx, "INSERT INTO list_views ("+listViewColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-		v.ID, v.TenantID, v.UserID, v.ObjectID, v.Name, v.Query, v.Shared, v.CreatedAt); err != nil {
+	if _, err := q.Exec(ctx, "INSERT INTO list_views ("+listViewColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		v.ID, v.TenantID, v.UserID, v.ObjectID, v.Name, v.Query, v.CreatedAt); err != nil {
 		return ListView{}, fmt.Errorf("store: save list view: %w", err)
 	}
 	return v, nil
 }
 
-// ListViews returns the views of an object that userID sees: the tenant's
-// shared views and the user's own, by name.
+// ListViews returns userID's views of an object, by name.
 func ListViews(ctx context.Context, q Querier, tenantID, objectID, userID string) ([]ListView, error) {
 	out := []ListView{}
 	if !validID(tenantID) || !validID(userID) {
 		return out, nil
 	}
-	rows, err := q.Query(ctx, "SELECT "+listViewColumns+" FROM list_views WHERE tenant_id = $1 AND object_id = $2 AND (shared OR user_id = $3) ORDER BY name, created_at, id",
+	rows, err := q.Query(ctx, "SELECT "+listViewColumns+" FROM list_views WHERE tenant_id = $1 AND object_id = $2 AND user_id = $3 ORDER BY name, created_at, id",
 		tenantID, objectID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: list views: %w", err)
@@ -68,7 +67,7 @@ func ListViews(ctx context.Context, q Querier, tenantID, objectID, userID string
 	defer rows.Close()
 	for rows.Next() {
 		var v ListView
-		if err := rows.Scan(&v.ID, &v.TenantID, &v.UserID, &v.ObjectID, &v.Name, &v.Query, &v.Shared, &v.CreatedAt); err != nil {
+		if err := rows.Scan(&v.ID, &v.TenantID, &v.UserID, &v.ObjectID, &v.Name, &v.Query, &v.CreatedAt); err != nil {
 			return nil, fmt.Errorf("store: list views: %w", err)
 		}
 		out = append(out, v)
@@ -79,28 +78,28 @@ func ListViews(ctx context.Context, q Querier, tenantID, objectID, userID string
 	return out, nil
 }
 
-// ListViewByID returns one view of the tenant's object that userID sees
-// (shared, or its own); ErrNotFound otherwise.
+// ListViewByID returns one of userID's views of the tenant's object;
+// ErrNotFound when the user has no view with that id.
 func ListViewByID(ctx context.Context, q Querier, tenantID, objectID, userID, id string) (ListView, error) {
 	if !validID(tenantID) || !validID(userID) || !validID(id) {
 		return ListView{}, ErrNotFound
 	}
 	var v ListView
-	err := q.QueryRow(ctx, "SELECT "+listViewColumns+" FROM list_views WHERE id = $1 AND tenant_id = $2 AND object_id = $3 AND (shared OR user_id = $4)",
-		id, tenantID, objectID, userID).Scan(&v.ID, &v.TenantID, &v.UserID, &v.ObjectID, &v.Name, &v.Query, &v.Shared, &v.CreatedAt)
+	err := q.QueryRow(ctx, "SELECT "+listViewColumns+" FROM list_views WHERE id = $1 AND tenant_id = $2 AND object_id = $3 AND user_id = $4",
+		id, tenantID, objectID, userID).Scan(&v.ID, &v.TenantID, &v.UserID, &v.ObjectID, &v.Name, &v.Query, &v.CreatedAt)
 	if err != nil {
 		return ListView{}, fmt.Errorf("store: list view %s: %w", id, err)
 	}
 	return v, nil
 }
 
-// DeleteListView deletes a view of the tenant's object; ErrNotFound when
-// it has no view with that id.
-func DeleteListView(ctx context.Context, q Querier, tenantID, objectID, id string) error {
-	if !validID(tenantID) || !validID(id) {
+// DeleteListView deletes one of userID's views of the tenant's object;
+// ErrNotFound when the user has no view with that id.
+func DeleteListView(ctx context.Context, q Querier, tenantID, objectID, userID, id string) error {
+	if !validID(tenantID) || !validID(userID) || !validID(id) {
 		return ErrNotFound
 	}
-	n, err := q.Exec(ctx, "DELETE FROM list_views WHERE id = $1 AND tenant_id = $2 AND object_id = $3", id, tenantID, objectID)
+	n, err := q.Exec(ctx, "DELETE FROM list_views WHERE id = $1 AND tenant_id = $2 AND object_id = $3 AND user_id = $4", id, tenantID, objectID, userID)
 	if err != nil {
 		return fmt.Errorf("store: delete list view %s: %w", id, err)
 	}

@@ -12,10 +12,10 @@ import (
 	"github.com/mosaic-paas/mosaic/runtime/store/storetest"
 )
 
-// TestListViews: a user sees the shared views of an object and their own,
-// not another user's personal ones nor other objects' or tenants'; a view
-// is found by id only where it is seen; deleting it twice is ErrNotFound;
-// a view goes with its owner's tenant.
+// TestListViews: a user sees their own views of an object, not another
+// user's nor other objects' or tenants'; a view is found and deleted by id
+// only by its owner; deleting it twice is ErrNotFound; a view needs an
+// owner of its tenant.
 func TestListViews(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
@@ -32,20 +32,19 @@ func TestListViews(t *testing.T) {
 		mine, err := store.InsertListView(ctx, db, store.ListView{TenantID: ten.ID, UserID: ada.ID, ObjectID: "obj1", Name: "Mine", Query: "sort=-amount", CreatedAt: at})
 		require.NoError(t, err)
 		assert.NotEmpty(t, mine.ID)
-		shared, err := store.InsertListView(ctx, db, store.ListView{TenantID: ten.ID, UserID: bob.ID, ObjectID: "obj1", Name: "All open", Query: "expr=open", Shared: true})
+		open, err := store.InsertListView(ctx, db, store.ListView{TenantID: ten.ID, UserID: ada.ID, ObjectID: "obj1", Name: "All open", Query: "expr=open"})
 		require.NoError(t, err)
 		bobs, err := store.InsertListView(ctx, db, store.ListView{TenantID: ten.ID, UserID: bob.ID, ObjectID: "obj1", Name: "Bob's", Query: "q=x"})
 		require.NoError(t, err)
 		_, err = store.InsertListView(ctx, db, store.ListView{TenantID: ten.ID, UserID: ada.ID, ObjectID: "obj2", Name: "Elsewhere", Query: ""})
 		require.NoError(t, err)
-		_, err = store.InsertListView(ctx, db, store.ListView{TenantID: other.ID, UserID: eve.ID, ObjectID: "obj1", Name: "Globex", Query: "", Shared: true})
+		eves, err := store.InsertListView(ctx, db, store.ListView{TenantID: other.ID, UserID: eve.ID, ObjectID: "obj1", Name: "Globex", Query: ""})
 		require.NoError(t, err)
 
 		views, err := store.ListViews(ctx, db, ten.ID, "obj1", ada.ID)
 		require.NoError(t, err)
 		require.Len(t, views, 2)
-		assert.Equal(t, "All open", views[0].Name, "by name")
-		assert.True(t, views[0].Shared)
+		assert.Equal(t, open.ID, views[0].ID, "by name")
 		assert.Equal(t, mine.ID, views[1].ID)
 		assert.Equal(t, "sort=-amount", views[1].Query)
 		assert.Equal(t, ada.ID, views[1].UserID)
@@ -53,27 +52,29 @@ func TestListViews(t *testing.T) {
 
 		views, err = store.ListViews(ctx, db, ten.ID, "obj1", bob.ID)
 		require.NoError(t, err)
-		assert.Len(t, views, 2, "bob's own and the shared one, not ada's")
+		require.Len(t, views, 1, "bob's own, not ada's")
+		assert.Equal(t, bobs.ID, views[0].ID)
 
-		got, err := store.ListViewByID(ctx, db, ten.ID, "obj1", ada.ID, shared.ID)
+		got, err := store.ListViewByID(ctx, db, ten.ID, "obj1", ada.ID, open.ID)
 		require.NoError(t, err)
 		assert.Equal(t, "expr=open", got.Query)
 		_, err = store.ListViewByID(ctx, db, ten.ID, "obj1", ada.ID, bobs.ID)
-		assert.ErrorIs(t, err, store.ErrNotFound, "another user's personal view")
+		assert.ErrorIs(t, err, store.ErrNotFound, "another user's view")
 		_, err = store.ListViewByID(ctx, db, ten.ID, "obj2", ada.ID, mine.ID)
 		assert.ErrorIs(t, err, store.ErrNotFound, "another object's")
-		_, err = store.ListViewByID(ctx, db, other.ID, "obj1", eve.ID, shared.ID)
+		_, err = store.ListViewByID(ctx, db, ten.ID, "obj1", ada.ID, eves.ID)
 		assert.ErrorIs(t, err, store.ErrNotFound, "another tenant's")
 		_, err = store.ListViewByID(ctx, db, ten.ID, "obj1", ada.ID, "not-an-id")
 		assert.ErrorIs(t, err, store.ErrNotFound)
 
-		require.NoError(t, store.DeleteListView(ctx, db, ten.ID, "obj1", mine.ID))
-		assert.ErrorIs(t, store.DeleteListView(ctx, db, ten.ID, "obj1", mine.ID), store.ErrNotFound)
-		assert.ErrorIs(t, store.DeleteListView(ctx, db, other.ID, "obj1", shared.ID), store.ErrNotFound, "another tenant's")
+		assert.ErrorIs(t, store.DeleteListView(ctx, db, ten.ID, "obj1", bob.ID, mine.ID), store.ErrNotFound, "not bob's to delete")
+		require.NoError(t, store.DeleteListView(ctx, db, ten.ID, "obj1", ada.ID, mine.ID))
+		assert.ErrorIs(t, store.DeleteListView(ctx, db, ten.ID, "obj1", ada.ID, mine.ID), store.ErrNotFound)
+		assert.ErrorIs(t, store.DeleteListView(ctx, db, ten.ID, "obj1", eve.ID, eves.ID), store.ErrNotFound, "another tenant's")
 		views, err = store.ListViews(ctx, db, ten.ID, "obj1", ada.ID)
 		require.NoError(t, err)
 		require.Len(t, views, 1)
-		assert.Equal(t, shared.ID, views[0].ID)
+		assert.Equal(t, open.ID, views[0].ID)
 
 		_, err = store.InsertListView(ctx, db, store.ListView{TenantID: ten.ID, UserID: eve.ID, ObjectID: "obj1", Name: "x"})
 		assert.Error(t, err, "a user of another tenant owns no view here")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,8 +26,12 @@ import (
 // column, a filter builder that writes an expression in the platform's
 // filter language, quick search on the name field, cursor pagination, a
 // count, and saved views. Its state is the query string alone, so that
-// every link and the plain GET form carry it and a saved view is that
-// string.
+// every link and the plain GET form carry it. A personal view is that
+// string, kept for its user (store.ListView); a shared view is metadata of
+// the object (metadata.ListView: columns, filter, sort), saved by an
+// administrator as a new revision. The view parameter names either: a
+// shared view by its API name, a personal one by its id (a UUID, which no
+// API name is).
 
 func init() {
 	register(func(h *Handler, r fiber.Router) {
@@ -511,16 +516,20 @@ func (h *Handler) listPage(c *fiber.Ctx) error {
 	}
 	st := parseListState(raw)
 	if st.View != "" {
-		v, err := store.ListViewByID(ctx, h.srv.DB(), id.Tenant.ID, obj.Meta.ID, id.User.ID, st.View)
-		if errors.Is(err, store.ErrNotFound) {
-			return fiber.NewError(fiber.StatusNotFound, T(l, "list.no_view"))
-		}
-		if err != nil {
-			return err
-		}
-		saved, _ := url.ParseQuery(v.Query)
 		cursor, view := st.Cursor, st.View
-		st = parseListState(saved)
+		if sv := obj.Meta.ListView(st.View); sv != nil {
+			st = sharedListState(sv, obj, acc)
+		} else {
+			v, err := store.ListViewByID(ctx, h.srv.DB(), id.Tenant.ID, obj.Meta.ID, id.User.ID, st.View)
+			if errors.Is(err, store.ErrNotFound) {
+				return fiber.NewError(fiber.StatusNotFound, T(l, "list.no_view"))
+			}
+			if err != nil {
+				return err
+			}
+			saved, _ := url.ParseQuery(v.Query)
+			st = parseListState(saved)
+		}
 		st.Cursor, st.View = cursor, view
 	}
 
@@ -589,43 +598,12 @@ func (h *Handler) listPage(c *fiber.Ctx) error {
 		d.Conds = append(d.Conds, listCondRow{N: len(d.Conds) + 1})
 	}
 
-	// The filter: the builder's rows, the expression, the quick search.
-	var parts []string
-	for _, cd := range st.Conds {
-		f := byName[cd.Field]
-		if f == nil {
-			d.Error, d.ErrorAt = T(l, "list.err_field", cd.Field), "builder"
-			break
-		}
-		e, err := listCondExpr(l, FieldLabel(f, langs), f, cd)
-		if err != nil {
-			d.Error, d.ErrorAt = err.Error(), "builder"
-			break
-		}
-		parts = append(parts, e)
+	searchOn := ""
+	if d.SearchField != "" {
+		searchOn = nameField.Name
 	}
-	if d.Error == "" && len(parts) > 0 {
-		// The rows' expression is checked alone, so that an error in it
-		// (a value a picklist does not have) is shown by the rows.
-		built := "(" + strings.Join(parts, ") && (") + ")"
-		if _, err := filter.Translate(built, records.VisibleFilterColumns(obj, acc), filter.Options{Dialect: rev.Dialect, User: who.User()}); err != nil {
-			d.Error, d.ErrorAt = err.Error(), "builder"
-		}
-	}
-	if d.Error == "" && st.Expr != "" {
-		if _, err := filter.Translate(st.Expr, records.VisibleFilterColumns(obj, acc), filter.Options{Dialect: rev.Dialect, User: who.User()}); err != nil {
-			d.Error, d.ErrorAt = err.Error(), "expr"
-		}
-		parts = append(parts, st.Expr)
-	}
-	if st.Search != "" && d.SearchField != "" {
-		parts = append(parts, listSearchExpr(nameField.Name, st.Search))
-	}
-	if len(parts) == 1 {
-		d.Filter = parts[0]
-	} else if len(parts) > 1 {
-		d.Filter = "(" + strings.Join(parts, ") && (") + ")"
-	}
+	d.Filter, d.Error, d.ErrorAt = listFilter(l, langs, byName, searchOn, st,
+		records.VisibleFilterColumns(obj, acc), filter.Options{Dialect: rev.Dialect, User: who.User()})
 
 	for _, f := range cols {
 		col := listColumn{Name: f.Name, Label: FieldLabel(f, langs), Field: f, Num: listNumeric(f), Sortable: listKindOf(f) != listKindMulti}
@@ -665,19 +643,85 @@ func (h *Handler) listPage(c *fiber.Ctx) error {
 	saveState.Cursor, saveState.View = "", ""
 	d.Query = saveState.values(false, false).Encode()
 
+	// The picker: the object's shared views, then the user's own.
+	for _, v := range obj.Meta.ListViews {
+		if v == nil {
+			continue
+		}
+		label := v.Label.In(langs)
+		if label == "" {
+			label = v.Name
+		}
+		d.Views = append(d.Views, listViewItem{ID: v.Name, Name: label, Shared: true, Selected: v.Name == st.View, Deletable: id.IsAdmin()})
+	}
 	views, err := store.ListViews(ctx, h.srv.DB(), id.Tenant.ID, obj.Meta.ID, id.User.ID)
 	if err != nil {
 		return err
 	}
 	for _, v := range views {
-		d.Views = append(d.Views, listViewItem{ID: v.ID, Name: v.Name, Shared: v.Shared, Selected: v.ID == st.View,
-			Deletable: v.UserID == id.User.ID || v.Shared && id.IsAdmin()})
+		d.Views = append(d.Views, listViewItem{ID: v.ID, Name: v.Name, Selected: v.ID == st.View, Deletable: true})
 	}
 
 	if d.Fragment {
 		return h.renderFragment(c, "list", "list_results", d)
 	}
 	return h.render(c, status, "list", d.Plural, d)
+}
+
+// sharedListState is the state a shared view shows: its columns, its filter
+// as the expression, its sort. Columns the role may not read are skipped
+// by the page; so is a sort by such a field, here.
+func sharedListState(v *metadata.ListView, obj *compiled.Object, acc *compiled.Access) listState {
+	st := listState{Cols: append([]string(nil), v.Columns...), Sort: v.Sort, Expr: v.Filter}
+	if name, _ := v.SortColumn(); obj.Meta.Field(name) != nil && !acc.CanRead(name) {
+		st.Sort = ""
+	}
+	return st
+}
+
+// listFilter is the list's filter: the builder's rows, the expression and
+// the quick search on the field searchOn ("" for none), combined with AND,
+// the rows and the expression checked to translate over cols. A problem is
+// returned as its message and where it is shown ("builder" or "expr").
+func listFilter(l string, langs []string, byName map[string]*metadata.Field, searchOn string, st listState, cols filter.Columns, opt filter.Options) (expr, problem, at string) {
+	var parts []string
+	for _, cd := range st.Conds {
+		f := byName[cd.Field]
+		if f == nil {
+			problem, at = T(l, "list.err_field", cd.Field), "builder"
+			break
+		}
+		e, err := listCondExpr(l, FieldLabel(f, langs), f, cd)
+		if err != nil {
+			problem, at = err.Error(), "builder"
+			break
+		}
+		parts = append(parts, e)
+	}
+	if problem == "" && len(parts) > 0 {
+		// The rows' expression is checked alone, so that an error in it
+		// (a value a picklist does not have) is shown by the rows.
+		built := "(" + strings.Join(parts, ") && (") + ")"
+		if _, err := filter.Translate(built, cols, opt); err != nil {
+			problem, at = err.Error(), "builder"
+		}
+	}
+	if problem == "" && st.Expr != "" {
+		if _, err := filter.Translate(st.Expr, cols, opt); err != nil {
+			problem, at = err.Error(), "expr"
+		}
+		parts = append(parts, st.Expr)
+	}
+	if st.Search != "" && searchOn != "" {
+		parts = append(parts, listSearchExpr(searchOn, st.Search))
+	}
+	switch len(parts) {
+	case 0:
+		return "", problem, at
+	case 1:
+		return parts[0], problem, at
+	}
+	return "(" + strings.Join(parts, ") && (") + ")", problem, at
 }
 
 // listRecords reads the page of records and fills the rows, the count and
@@ -832,7 +876,7 @@ func listPicklistLabel(f *metadata.Field, value string, langs []string) string {
 // saveListView saves the list's state as a view: personal, or shared when
 // an administrator asks.
 func (h *Handler) saveListView(c *fiber.Ctx) error {
-	_, obj, err := h.object(c)
+	rev, obj, err := h.object(c)
 	if err != nil {
 		return err
 	}
@@ -851,37 +895,144 @@ func (h *Handler) saveListView(c *fiber.Ctx) error {
 	}
 	st := parseListState(raw)
 	st.Cursor, st.View = "", ""
+	if shared {
+		return h.saveSharedListView(c, rev, obj, name, st)
+	}
 	v, err := store.InsertListView(c.UserContext(), h.srv.DB(), store.ListView{TenantID: id.Tenant.ID, UserID: id.User.ID,
-		ObjectID: obj.Meta.ID, Name: name, Query: st.values(false, false).Encode(), Shared: shared})
+		ObjectID: obj.Meta.ID, Name: name, Query: st.values(false, false).Encode()})
 	if err != nil {
 		return err
 	}
 	return c.Redirect("/o/"+url.PathEscape(obj.Meta.Name)+"?"+listParamView+"="+url.QueryEscape(v.ID), fiber.StatusSeeOther)
 }
 
+// saveSharedListView writes the list's state into the object's metadata as
+// a shared view, making a new revision: the columns chosen, one filter of
+// the builder's rows, the expression and the quick search, and the sort.
+// The label is in the user's language; a shared view that already has it
+// there is replaced, else the view is named after it (listViewName).
+func (h *Handler) saveSharedListView(c *fiber.Ctx, rev *compiled.Revision, obj *compiled.Object, label string, st listState) error {
+	l, langs := lang(c), languages(c)
+	acc := access(c, rev, obj)
+	byName := map[string]*metadata.Field{}
+	for _, f := range listReadableFields(obj, acc) {
+		byName[f.Name] = f
+	}
+	searchOn := ""
+	if nf := byName[obj.Meta.NameField]; nf != nil && nf.ValueField().Kind() == metadata.KindText {
+		searchOn = nf.Name
+	}
+	expr, problem, _ := listFilter(l, langs, byName, searchOn, st,
+		records.VisibleFilterColumns(obj, acc), filter.Options{Dialect: rev.Dialect, User: actor(c, rev, obj).User()})
+	if problem != "" {
+		return fiber.NewError(fiber.StatusUnprocessableEntity, problem)
+	}
+	view := &metadata.ListView{Name: listViewName(obj.Meta, l, label), Filter: expr, Sort: strings.TrimPrefix(st.Sort, "+")}
+	for _, col := range st.Cols {
+		if byName[col] != nil {
+			view.Columns = append(view.Columns, col)
+		}
+	}
+	object := obj.Meta.Name
+	_, err := h.change(c, metaChange{Summary: fmt.Sprintf("save list view %s.%s", object, view.Name), Object: object}, func(m *metadata.Model) error {
+		o := m.Object(object)
+		if o == nil {
+			return notFound(c)
+		}
+		view.Label = metadata.Text{l: label}
+		if old := o.ListView(view.Name); old != nil {
+			for k, s := range old.Label {
+				if k != l {
+					view.Label[k] = s
+				}
+			}
+			*old = *view
+			return nil
+		}
+		o.ListViews = append(o.ListViews, view)
+		return nil
+	})
+	if err != nil {
+		return refused(err, listRefusal)
+	}
+	return c.Redirect("/o/"+url.PathEscape(object)+"?"+listParamView+"="+url.QueryEscape(view.Name), fiber.StatusSeeOther)
+}
+
+// listViewName is the API name of the object's shared view labelled label
+// in language l: that of the view with that label, if there is one; else
+// the label's letters and digits joined by "_" ("Big deals" → big_deals,
+// "view" when it has none), made unique among the object's views.
+func listViewName(o *metadata.Object, l, label string) string {
+	for _, v := range o.ListViews {
+		if v != nil && v.Label[l] == label {
+			return v.Name
+		}
+	}
+	words := strings.FieldsFunc(strings.ToLower(label), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	})
+	base := strings.Join(words, "_")
+	if base == "" || base[0] < 'a' || metadata.IsReservedName(base) {
+		base = strings.TrimSuffix("view_"+base, "_")
+	}
+	// Room for a suffix within metadata.MaxFieldNameLength.
+	if len(base) > metadata.MaxFieldNameLength-4 {
+		base = strings.TrimSuffix(base[:metadata.MaxFieldNameLength-4], "_")
+	}
+	name := base
+	for n := 2; o.ListView(name) != nil; n++ {
+		name = fmt.Sprintf("%s_%d", base, n)
+	}
+	return name
+}
+
+// listRefusal is a refused change of a shared view, shown as the error
+// page: the problems' messages.
+func listRefusal(ps metadata.Problems) error {
+	msgs := make([]string, len(ps))
+	for i, p := range ps {
+		msgs[i] = p.Message
+	}
+	return fiber.NewError(fiber.StatusUnprocessableEntity, strings.Join(msgs, "\n"))
+}
+
 // deleteListView deletes a view: one's own, or a shared one as an
-// administrator.
+// administrator (a new revision without it).
 func (h *Handler) deleteListView(c *fiber.Ctx) error {
 	_, obj, err := h.object(c)
 	if err != nil {
 		return err
 	}
 	l, id := lang(c), identity(c)
-	ctx := c.UserContext()
-	v, err := store.ListViewByID(ctx, h.srv.DB(), id.Tenant.ID, obj.Meta.ID, id.User.ID, c.Params("view"))
+	object, name := obj.Meta.Name, c.Params("view")
+	if obj.Meta.ListView(name) != nil {
+		if !id.IsAdmin() {
+			return fiber.NewError(fiber.StatusForbidden, T(l, "err.forbidden"))
+		}
+		_, err := h.change(c, metaChange{Summary: fmt.Sprintf("delete list view %s.%s", object, name), Object: object}, func(m *metadata.Model) error {
+			o := m.Object(object)
+			if o == nil || o.ListView(name) == nil {
+				return fiber.NewError(fiber.StatusNotFound, T(l, "list.no_view"))
+			}
+			o.ListViews = slices.DeleteFunc(o.ListViews, func(v *metadata.ListView) bool { return v != nil && v.Name == name })
+			if len(o.ListViews) == 0 {
+				o.ListViews = nil
+			}
+			return nil
+		})
+		if err != nil {
+			return refused(err, listRefusal)
+		}
+		return c.Redirect("/o/"+url.PathEscape(object), fiber.StatusSeeOther)
+	}
+	err = store.DeleteListView(c.UserContext(), h.srv.DB(), id.Tenant.ID, obj.Meta.ID, id.User.ID, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return fiber.NewError(fiber.StatusNotFound, T(l, "list.no_view"))
 	}
 	if err != nil {
 		return err
 	}
-	if v.UserID != id.User.ID && !(v.Shared && id.IsAdmin()) {
-		return fiber.NewError(fiber.StatusForbidden, T(l, "err.forbidden"))
-	}
-	if err := store.DeleteListView(ctx, h.srv.DB(), id.Tenant.ID, obj.Meta.ID, v.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	return c.Redirect("/o/"+url.PathEscape(obj.Meta.Name), fiber.StatusSeeOther)
+	return c.Redirect("/o/"+url.PathEscape(object), fiber.StatusSeeOther)
 }
 
 // listMessages are the list page's strings.
@@ -907,6 +1058,7 @@ var listMessages = map[string][2]string{
 	"list.save_view":      {"Save view", "保存视图"},
 	"list.view_name":      {"View name", "视图名称"},
 	"list.share":          {"Share with everyone", "与所有人共享"},
+	"list.share_help":     {"A shared view is part of the object's metadata: saving or deleting it makes a new revision. Saving under the label of a shared view replaces it.", "共享视图属于对象的元数据：保存或删除会生成新的修订版本。使用已有共享视图的名称保存会替换该视图。"},
 	"list.delete_view":    {"Delete view %s", "删除视图 %s"},
 	"list.no_view":        {"There is no such view.", "没有该视图。"},
 	"list.sort_by":        {"Sort by %s", "按%s排序"},

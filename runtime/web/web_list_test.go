@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mosaic-paas/mosaic/metadata"
 	"github.com/mosaic-paas/mosaic/runtime/apitest"
 	"github.com/mosaic-paas/mosaic/runtime/store"
 	"github.com/mosaic-paas/mosaic/runtime/store/storetest"
@@ -417,10 +419,25 @@ func TestListVisibilityAndHiddenFields(t *testing.T) {
 	})
 }
 
-// TestListSavedViews: a user saves the list as a personal view, an
-// administrator as a shared one; the picker offers each user the shared
-// views and their own; applying one shows its list; users delete their
-// own views, not shared ones; only administrators share.
+// listModel is the tenant's current metadata, as the API gives it.
+func listModel(t *testing.T, e *apitest.Env) (int, *metadata.Model) {
+	t.Helper()
+	r := e.Do("GET", "/api/v1/metadata", nil)
+	require.Equal(t, http.StatusOK, r.Status, r.String())
+	var doc struct {
+		Revision int             `json:"revision"`
+		Model    *metadata.Model `json:"model"`
+	}
+	require.NoError(t, json.Unmarshal(r.Body, &doc))
+	return doc.Revision, doc.Model
+}
+
+// TestListSavedViews: an administrator saves the list as a shared view,
+// which is metadata of the object (a new revision), and saving under its
+// label again replaces it; a user saves personal views, seen by them
+// alone; the picker offers each user the shared views and their own;
+// applying one shows its list; users delete their own views; only
+// administrators share and delete shared views.
 func TestListSavedViews(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newListFixture(t, db)
@@ -436,11 +453,20 @@ func TestListSavedViews(t *testing.T) {
 			return u.Query().Get("view")
 		}
 
-		page := f.b.get(listQuery("deal", "ff", "amount", "fo", "gt", "fv", "1000", "sort", "-amount"))
+		rev, _ := listModel(t, e)
+		page := f.b.get(listQuery("deal", "ff", "amount", "fo", "gt", "fv", "1000", "col", "amount", "col", "stage", "sort", "-amount"))
 		query := regexp.MustCompile(`name="query" value="([^"]*)"`).FindStringSubmatch(page.Body)
 		require.NotNil(t, query)
 		assert.Contains(t, page.Body, `name="shared"`, "administrators may share")
 		shared := viewID(f.b.post("/list-views/deal", url.Values{"name": {"Big deals"}, "query": {html.UnescapeString(query[1])}, "shared": {"1"}}))
+		assert.Equal(t, "big_deals", shared, "named after its label")
+
+		next, m := listModel(t, e)
+		assert.Equal(t, rev+1, next, "a new revision")
+		v := m.Object("deal").ListView("big_deals")
+		require.NotNil(t, v, "the view is metadata of the object")
+		assert.Equal(t, metadata.ListView{Name: "big_deals", Label: metadata.Text{"en": "Big deals"}, Columns: []string{"amount", "stage"}, Filter: "amount > 1000", Sort: "-amount"}, *v)
+		assert.Contains(t, e.Do("GET", "/api/v1/metadata/revisions", nil).String(), "save list view deal.big_deals")
 
 		mine := viewID(ada.post("/list-views/deal", url.Values{"name": {"Won"}, "query": {"ff=stage&fo=is&fv=won"}}))
 		page = ada.get("/o/deal")
@@ -449,18 +475,24 @@ func TestListSavedViews(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, r.Status, "only administrators share")
 		r = ada.post("/list-views/deal", url.Values{"name": {"  "}, "query": {""}})
 		assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+		after, _ := listModel(t, e)
+		assert.Equal(t, next, after, "personal views are no metadata")
 
 		page = ada.get("/o/deal")
-		assert.Contains(t, page.Body, `<option value="`+shared+`">Big deals (shared)</option>`)
+		assert.Contains(t, page.Body, `<option value="big_deals">Big deals (shared)</option>`)
 		assert.Contains(t, page.Body, `<option value="`+mine+`">Won</option>`)
 		page = f.b.get("/o/deal")
 		assert.Contains(t, page.Body, "Big deals")
 		assert.NotContains(t, page.Body, `<option value="`+mine+`"`, "another user's personal view")
 		assert.Equal(t, http.StatusNotFound, f.b.get("/o/deal?view="+mine).Status)
+		assert.Equal(t, http.StatusNotFound, f.b.get("/o/deal?view=no_such_view").Status)
 
 		page = ada.get("/o/deal?view=" + shared)
 		require.Equal(t, http.StatusOK, page.Status, page.Body)
 		assert.Equal(t, []string{`Globex "big" deal`, "ACME Corp renewal"}, f.titles(page.Body))
+		assert.Contains(t, page.Body, `<th scope="col" class="num" aria-sort="descending">`, "sorted by amount")
+		assert.Contains(t, page.Body, `<td data-label="Stage">Lost</td>`, "its columns")
+		assert.NotContains(t, page.Body, `<td data-label="Closed">`)
 		assert.Contains(t, page.Body, `<option value="`+shared+`" selected>`)
 		assert.NotContains(t, page.Body, "Delete view Big deals", "not ada's to delete")
 		r = ada.post("/list-views/deal/"+shared+"/delete", nil)
@@ -469,14 +501,80 @@ func TestListSavedViews(t *testing.T) {
 		page = ada.get("/o/deal?view=" + mine)
 		assert.Equal(t, []string{"Acme ltd upsell"}, f.titles(page.Body))
 		assert.Contains(t, page.Body, "Delete view Won")
+		assert.Equal(t, http.StatusNotFound, f.b.post("/list-views/deal/"+mine+"/delete", nil).Status, "not the administrator's")
 		r = ada.post("/list-views/deal/"+mine+"/delete", nil)
 		assert.Equal(t, http.StatusSeeOther, r.Status, r.Body)
 		assert.NotContains(t, ada.get("/o/deal").Body, ">Won</option>")
 		assert.Equal(t, http.StatusNotFound, ada.post("/list-views/deal/"+mine+"/delete", nil).Status)
 
+		// Saving under the label again replaces the shared view.
+		assert.Equal(t, shared, viewID(f.b.post("/list-views/deal", url.Values{"name": {"Big deals"}, "query": {"sort=title"}, "shared": {"1"}})))
+		_, m = listModel(t, e)
+		require.Len(t, m.Object("deal").ListViews, 1)
+		assert.Equal(t, metadata.ListView{Name: "big_deals", Label: metadata.Text{"en": "Big deals"}, Sort: "title"}, *m.Object("deal").ListViews[0])
+		assert.Equal(t, "view_all", viewID(f.b.post("/list-views/deal", url.Values{"name": {"All"}, "query": {""}, "shared": {"1"}})), "a reserved word is no name")
+
 		r = f.b.post("/list-views/deal/"+shared+"/delete", nil)
 		assert.Equal(t, http.StatusSeeOther, r.Status, r.Body)
 		assert.NotContains(t, ada.get("/o/deal").Body, "Big deals")
+		_, m = listModel(t, e)
+		assert.Nil(t, m.Object("deal").ListView("big_deals"), "deleted from the metadata")
+	})
+}
+
+// TestListSharedViewsAsMetadata: shared views declared in the object's
+// document are offered with their labels in the user's language; a view
+// shows only the columns the user may read and drops a sort by a hidden
+// field, never an error; a view's filter that does not translate is
+// refused with the object; a field rename follows into the view.
+func TestListSharedViewsAsMetadata(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e, app := newUI(t, db)
+		r := e.Do("POST", "/api/v1/objects", `{"name": "bad", "fields": [{"name": "x", "type": "text"}], "list_views": [{"name": "v", "filter": "nope > 1"}]}`)
+		assert.Equal(t, http.StatusUnprocessableEntity, r.Status, r.String())
+		assert.Contains(t, r.String(), `"field":"objects.bad.list_views.v.filter"`)
+		assert.Contains(t, r.String(), `unknown field \"nope\" (1:1)`)
+
+		e.MustDo(http.StatusCreated, "POST", "/api/v1/objects", `{"name": "lead", "plural_label": "Leads", "name_field": "name", "fields": [
+  {"name": "name", "type": "text"}, {"name": "score", "label": "Score", "type": "number"}, {"name": "salary", "label": "Salary", "type": "currency"}],
+  "list_views": [{"name": "top", "label": {"en": "Top leads", "zh-CN": "重点线索"}, "columns": ["score", "salary"], "sort": "-salary", "filter": "score > 0"}]}`)
+		e.MustDo(http.StatusOK, "PUT", "/api/v1/permission-sets", `{"permission_sets": [
+  {"name": "leads", "objects": {"lead": {"read": true}}, "fields": {"lead": {"name": {"read": true}, "score": {"read": true}}}}]}`)
+		e.MustDo(http.StatusOK, "PUT", "/api/v1/roles", `{"roles": [{"name": "sales", "permission_sets": ["leads"]}]}`)
+		e.AddUser("ada@example.com", "sales", password)
+		for _, rec := range []string{`{"name": "Low", "score": 1, "salary": "900"}`, `{"name": "High", "score": 5, "salary": "10"}`, `{"name": "None", "score": 0}`} {
+			e.MustDo(http.StatusCreated, "POST", "/api/v1/objects/lead/records", rec)
+		}
+
+		ada := newBrowser(t, app)
+		ada.signIn("acme", "ada@example.com", password)
+		page := ada.get("/o/lead")
+		assert.Contains(t, page.Body, `<option value="top">Top leads (shared)</option>`)
+		page = ada.get("/o/lead?view=top")
+		require.Equal(t, http.StatusOK, page.Status, page.Body)
+		assert.Contains(t, page.Body, `<td data-label="Score" class="num">1</td>`)
+		assert.NotContains(t, page.Body, "Salary", "a hidden column is skipped")
+		assert.NotContains(t, page.Body, "900")
+		assert.NotContains(t, page.Body, "aria-sort", "a sort by a hidden field is dropped")
+		assert.Contains(t, page.Body, "2 records<", "the filter applies")
+		assert.NotContains(t, page.Body, "Delete view", "only administrators delete shared views")
+
+		ada.lang = "zh-CN,zh;q=0.9"
+		assert.Contains(t, ada.get("/o/lead").Body, `<option value="top">重点线索 (共享)</option>`)
+		ada.lang = ""
+
+		e.MustDo(http.StatusOK, "PATCH", "/api/v1/objects/lead/fields/salary", `{"name": "pay"}`)
+		_, m := listModel(t, e)
+		v := m.Object("lead").ListView("top")
+		require.NotNil(t, v)
+		assert.Equal(t, []string{"score", "pay"}, v.Columns, "the rename follows into the view")
+		assert.Equal(t, "-pay", v.Sort)
+		r = e.Do("PATCH", "/api/v1/objects/lead/fields/score", `{"name": "points"}`)
+		assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "the filter reads score and is not rewritten")
+		assert.Contains(t, r.String(), "objects.lead.list_views.top.filter")
+		page = ada.get("/o/lead?view=top")
+		require.Equal(t, http.StatusOK, page.Status, page.Body)
+		assert.Contains(t, page.Body, "2 records<")
 	})
 }
 
