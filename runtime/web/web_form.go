@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mosaic-paas/mosaic/engine/expression"
 	"sort"
 	"strconv"
 	"strings"
@@ -126,7 +127,37 @@ func (h *Handler) newForm(c *fiber.Ctx) error {
 	}
 	vals := recInput{}
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) { vals[string(k)] = append(vals[string(k)], string(v)) })
+	formDefaults(c, rev, obj, vals)
 	return h.showForm(c, rev, obj, nil, vals, nil, fiber.StatusOK)
+}
+
+// formDefaults fills a new record's form with the values of the fields'
+// default expressions (for $today, $user…), where the user may edit the
+// field and nothing was given: the user sees what will be saved and may
+// change it. A default that does not evaluate is left to the save.
+func formDefaults(c *fiber.Ctx, rev *compiled.Revision, obj *compiled.Object, vals recInput) {
+	acc := access(c, rev, obj)
+	u := identity(c).User
+	vars := expression.NewVars(time.Now(), expression.User{ID: u.ID, Role: u.Role, Manager: u.ManagerID})
+	for _, f := range obj.Meta.Fields {
+		p := obj.Defaults[f.Name]
+		if p == nil || !acc.CanEdit(f.Name) || len(vals[f.Name]) > 0 {
+			continue
+		}
+		v, err := p.Run(vars)
+		if err != nil || v == nil {
+			continue
+		}
+		t, ok := metadata.LookupFieldType(f.Type)
+		if !ok {
+			continue
+		}
+		nv, verr := t.Normalize(f, v)
+		if verr != nil {
+			continue
+		}
+		vals[f.Name] = formStrings(f, nv)
+	}
 }
 
 func (h *Handler) editForm(c *fiber.Ctx) error {

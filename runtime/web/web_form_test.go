@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -167,5 +168,27 @@ func TestFormDependentPicklistAndLookup(t *testing.T) {
 		assert.Contains(t, all, "Globex")
 		assert.NotContains(t, all, "Acme Hidden")
 		assert.NotContains(t, b.get("/o/deal/new").Body, "Acme Hidden", "nor in the form's select")
+	})
+}
+
+// TestNewFormShowsDefaults: a new record's form shows the values of the
+// fields' default expressions, which the user may change before saving.
+func TestNewFormShowsDefaults(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e, app := newUI(t, db)
+		e.MustDo(http.StatusNoContent, "PUT", "/api/v1/users/"+e.Admin.ID+"/password", map[string]any{"password": password})
+		e.MustDo(http.StatusCreated, "POST", "/api/v1/objects", `{"name": "visit", "fields": [
+  {"name": "title", "type": "text", "default": "\"Checkup\""},
+  {"name": "on", "type": "date", "default": "$today"},
+  {"name": "count", "type": "number", "default": "3"}]}`)
+		b := newBrowser(t, app)
+		b.signIn("acme", e.Admin.Email, password)
+		page := b.get("/o/visit/new")
+		require.Equal(t, http.StatusOK, page.Status, page.Body)
+		assert.Regexp(t, `name="title"[^>]*value="Checkup"|value="Checkup"[^>]*name="title"`, page.Body)
+		assert.Contains(t, page.Body, `value="`+time.Now().UTC().Format("2006-01-02")+`"`)
+		assert.Regexp(t, `name="count"[^>]*value="3"|value="3"[^>]*name="count"`, page.Body)
+		// Given values win over defaults.
+		assert.Regexp(t, `value="Flu"`, b.get("/o/visit/new?title=Flu").Body)
 	})
 }
