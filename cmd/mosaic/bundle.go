@@ -75,6 +75,9 @@ func bundle(args []string, out io.Writer) error {
 		return fmt.Errorf("bundle: unknown subcommand %q", verb)
 	}
 	want := map[string]int{"install": 2, "upgrade": 2, "uninstall": 2, "list": 1, "trust": 3}[verb]
+	if verb == "list" && len(pos) == 0 {
+		return listInstalls(&f, out)
+	}
 	if len(pos) != want {
 		return fmt.Errorf("bundle %s: %s", verb, map[string]string{
 			"install":   "give the tenant and a bundle's name, folder or packed file",
@@ -240,6 +243,37 @@ func listBundles(ctx context.Context, svc *bundles.Service, t store.Tenant, out 
 			installed = "-"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Version, e.Origin, e.Publisher, signed, installed)
+	}
+	return tw.Flush()
+}
+
+// listInstalls prints, for every tenant of the instance, the bundles
+// installed in it.
+func listInstalls(f *bundleFlags, out io.Writer) error {
+	ctx := context.Background()
+	db, err := store.Open(ctx, *f.store)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tenants, err := store.ListTenants(ctx, db)
+	if err != nil {
+		return err
+	}
+	svc := bundles.New(db, catalog.New(db), records.New(db))
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TENANT\tBUNDLE\tVERSION\tPUBLISHER\tSIGNATURE\tINSTALLED AT")
+	for _, t := range tenants {
+		installed, err := svc.Installed(ctx, t)
+		if err != nil {
+			return err
+		}
+		if len(installed) == 0 {
+			fmt.Fprintf(tw, "%s\t-\t\t\t\t\n", t.Name)
+		}
+		for _, in := range installed {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, in.Name, in.Version, in.Publisher, in.Signature, in.InstalledAt.UTC().Format("2006-01-02 15:04"))
+		}
 	}
 	return tw.Flush()
 }

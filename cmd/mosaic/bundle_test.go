@@ -140,6 +140,12 @@ func TestBundleLifecycle(t *testing.T) {
 	assert.Regexp(t, `(?m)^crm\s+1\.0\.0\s+built_in\s+Mosaic\s+-\s+1\.0\.0$`, out)
 	assert.Regexp(t, `(?m)^service\s+\S+\s+built_in\s+.*-$`, out)
 
+	// Without a tenant: what every tenant of the instance has installed.
+	out, err = mosaic("bundle", "list")
+	require.NoError(t, err, out)
+	assert.Regexp(t, `(?m)^TENANT\s+BUNDLE\s+VERSION\s+PUBLISHER\s+SIGNATURE\s+INSTALLED AT$`, out)
+	assert.Regexp(t, `(?m)^acme\s+crm\s+1\.0\.0\s+Mosaic\s+built_in\s+\d{4}-`, out)
+
 	// The CRM's seed products are data: removing them needs --confirm.
 	out, err = mosaic("bundle", "uninstall", "acme", "crm")
 	require.Error(t, err)

@@ -48,7 +48,8 @@ Usage:
                                                         upgrade an installed bundle (--plan shows the plan only)
   mosaic bundle uninstall TENANT NAME [--confirm] [--dry-run] [store flags]
                                                         remove a bundle (--confirm when its tables hold data)
-  mosaic bundle list TENANT [store flags]               the catalog, with the versions installed
+  mosaic bundle list [TENANT] [store flags]             the catalog with the versions installed in TENANT;
+                                                        without TENANT, what every tenant has installed
   mosaic bundle trust TENANT NAME PUBLICKEY [store flags]
                                                         trust bundles signed by a publisher's key
 
