@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -361,4 +362,53 @@ on_approve: [{update: 'status := "Approved"'}]
 	require.Contains(t, page, "报销单", "the object's Chinese label")
 	require.Contains(t, page, "金额", "the field's Chinese label")
 	screenshot(t, ctx, "list-desktop-zh")
+}
+
+// options returns the values of a select's options, the empty one aside.
+func options(t *testing.T, ctx context.Context, sel string) []string {
+	t.Helper()
+	vals, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(`+"`"+sel+` option`+"`"+`)).map(o => o.value).filter(v => v !== "")`))
+	require.NoError(t, err)
+	return vals
+}
+
+// TestBrowserFormEnhancements checks the form's scripts in a real browser:
+// a dependent picklist refilters its options when its controller changes,
+// and a lookup's search box fills its options from the target's records
+// as the user types.
+func TestBrowserFormEnhancements(t *testing.T) {
+	s := newSite(t)
+	s.MustDo(http.StatusCreated, "POST", "/api/v1/objects", `{"name": "account", "name_field": "name", "fields": [{"name": "name", "type": "text"}]}`)
+	for i := range 60 {
+		s.MustDo(http.StatusCreated, "POST", "/api/v1/objects/account/records", map[string]any{"name": fmt.Sprintf("Account %02d", i)})
+	}
+	s.MustDo(http.StatusCreated, "POST", "/api/v1/objects/account/records", `{"name": "Zebra Works"}`)
+	s.MustDo(http.StatusCreated, "POST", "/api/v1/objects", `{"name": "site", "fields": [
+  {"name": "country", "type": "picklist", "settings": {"values": [{"value": "CN"}, {"value": "FR"}]}},
+  {"name": "city", "type": "picklist", "controller": "country", "settings": {"values": [{"value": "Shanghai"}, {"value": "Beijing"}, {"value": "Paris"}],
+    "dependencies": {"CN": ["Shanghai", "Beijing"], "FR": ["Paris"]}}},
+  {"name": "account", "type": "lookup", "settings": {"target": "account"}}]}`)
+	ctx := chromium(t)
+	signInBrowser(t, ctx, s, s.Admin.Email)
+	do(t, ctx, chromedp.Navigate(s.URL+"/o/site/new"), chromedp.WaitVisible(chromedp.CSS(`select[name="country"]`)))
+
+	do(t, ctx, chromedp.SetValue(chromedp.CSS(`select[name="country"]`), "CN"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[name="country"]').dispatchEvent(new Event("change", {bubbles: true}))`))
+	require.ElementsMatch(t, []string{"Shanghai", "Beijing"}, options(t, ctx, `select[name="city"]`))
+	do(t, ctx, chromedp.SetValue(chromedp.CSS(`select[name="country"]`), "FR"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[name="country"]').dispatchEvent(new Event("change", {bubbles: true}))`))
+	require.Equal(t, []string{"Paris"}, options(t, ctx, `select[name="city"]`))
+
+	// The lookup offers the first 50 accounts; the search finds the 61st.
+	require.Len(t, options(t, ctx, `select[name="account"]`), 50)
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`input.lookup-search`)), chromedp.SendKeys(chromedp.CSS(`input.lookup-search`), "Zebra"))
+	var found []string
+	for i := 0; i < 60 && len(found) != 1; i++ {
+		time.Sleep(100 * time.Millisecond)
+		found = options(t, ctx, `select[name="account"]`)
+	}
+	require.Len(t, found, 1, "the search narrows the options to Zebra Works")
+	label, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('select[name="account"] option:not([value=""])').textContent.trim()`))
+	require.NoError(t, err)
+	require.Equal(t, "Zebra Works", label)
 }
