@@ -155,3 +155,37 @@ func sortedCopy(s []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestExportSpreadsheetSafe: a text cell that a spreadsheet would run as a
+// formula is exported with a leading apostrophe, numbers never are, and
+// raw=true exports the values as stored.
+func TestExportSpreadsheetSafe(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e := apitest.New(t, db, "acme")
+		mustDefine(t, e, exportItemDoc)
+		e.MustDo(http.StatusCreated, "POST", "/api/v1/objects/item/records", `{"title": "=HYPERLINK(\"http://evil\")", "amount": -5}`)
+		e.MustDo(http.StatusCreated, "POST", "/api/v1/objects/item/records", `{"title": "@SUM(A1)", "amount": 1}`)
+		e.MustDo(http.StatusCreated, "POST", "/api/v1/objects/item/records", `{"title": "plain", "amount": 2}`)
+		read := func(query string) map[string]string {
+			r := e.Do("GET", "/api/v1/objects/item/records/export?fields=title,amount&sort=amount"+query, nil)
+			require.Equal(t, http.StatusOK, r.Status, r.String())
+			rows, err := csv.NewReader(bytes.NewReader(r.Body)).ReadAll()
+			require.NoError(t, err)
+			col := map[string]int{}
+			for i, name := range rows[0] {
+				col[name] = i
+			}
+			out := map[string]string{}
+			for _, row := range rows[1:] {
+				out[row[col["amount"]]] = row[col["title"]]
+			}
+			return out
+		}
+		safe := read("")
+		assert.Equal(t, `'=HYPERLINK("http://evil")`, safe["-5"])
+		assert.Equal(t, "'@SUM(A1)", safe["1"])
+		assert.Equal(t, "plain", safe["2"])
+		raw := read("&raw=true")
+		assert.Equal(t, `=HYPERLINK("http://evil")`, raw["-5"], "numbers are never altered, and raw keeps text")
+	})
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mosaic-paas/mosaic/engine/compiled"
 	"github.com/mosaic-paas/mosaic/engine/query"
+	"github.com/mosaic-paas/mosaic/metadata"
 	"github.com/mosaic-paas/mosaic/runtime/auth"
 	"github.com/mosaic-paas/mosaic/runtime/records"
 	"github.com/mosaic-paas/mosaic/runtime/store"
@@ -40,6 +41,10 @@ func (s *Server) exportRecords(c *fiber.Ctx) error {
 	if format != exportCSV && format != exportNDJSON {
 		return problem(fiber.StatusBadRequest, CodeInvalidQuery, "format must be %q or %q", exportCSV, exportNDJSON)
 	}
+	raw, err := boolQuery(c, "raw")
+	if err != nil {
+		return err
+	}
 	fields, err := fieldsParam(c, obj)
 	if err != nil {
 		return err
@@ -64,7 +69,7 @@ func (s *Server) exportRecords(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "application/x-ndjson")
 	}
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		n, err := s.writeExport(ctx, w, rev, obj, q, first, enc, format)
+		n, err := s.writeExport(ctx, w, rev, obj, q, first, enc, format, raw)
 		if err != nil {
 			// The status is sent: the download ends short, and the log
 			// says why.
@@ -83,7 +88,7 @@ func (s *Server) exportRecords(c *fiber.Ctx) error {
 // writeExport writes the records of page and of the pages after it to w,
 // and returns how many it wrote.
 func (s *Server) writeExport(ctx context.Context, w *bufio.Writer, rev *compiled.Revision, obj *compiled.Object, q records.ListQuery,
-	page *records.ListResult, enc *recordEncoder, format string) (int, error) {
+	page *records.ListResult, enc *recordEncoder, format string, raw bool) (int, error) {
 	n := 0
 	var (
 		cw     *csv.Writer
@@ -100,6 +105,17 @@ func (s *Server) writeExport(ctx context.Context, w *bufio.Writer, rev *compiled
 			return err
 		}
 	)
+	// textual marks the columns whose values are text a spreadsheet could
+	// read as a formula.
+	textual := make([]bool, len(enc.cols))
+	for i, ec := range enc.cols {
+		if f := ec.col.Field; f != nil {
+			if t, ok := metadata.LookupFieldType(f.Type); ok {
+				k := t.Kind(f)
+				textual[i] = k == metadata.KindText || k == metadata.KindStrings
+			}
+		}
+	}
 	if format == exportCSV {
 		cw = csv.NewWriter(w)
 		row = make([]string, len(enc.cols))
@@ -114,6 +130,9 @@ func (s *Server) writeExport(ctx context.Context, w *bufio.Writer, rev *compiled
 				var err error
 				if row[i], buf, err = enc.cols[i].canonical(buf[:0], rec[enc.cols[i].col.Name]); err != nil {
 					return err
+				}
+				if !raw && textual[i] {
+					row[i] = spreadsheetSafe(row[i])
 				}
 			}
 			return cw.Write(row)
@@ -144,6 +163,21 @@ func (s *Server) writeExport(ctx context.Context, w *bufio.Writer, rev *compiled
 			return n, err
 		}
 	}
+}
+
+// spreadsheetSafe keeps a spreadsheet from reading a text cell as a
+// formula (OWASP's advice on CSV injection): a cell that starts with =, +,
+// -, @, a tab or a carriage return gets a leading apostrophe, which
+// spreadsheets show as text. raw=true exports the values as they are.
+func spreadsheetSafe(cell string) string {
+	if cell == "" {
+		return cell
+	}
+	switch cell[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + cell
+	}
+	return cell
 }
 
 // canonical returns a value of the column as one CSV cell: its canonical
