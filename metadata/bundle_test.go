@@ -16,7 +16,7 @@ func installedModel() *Model {
 		Objects: []*Object{{ID: "o1", Name: "desk__ticket", Bundle: "desk", Label: Text{"en": "Ticket"}, Fields: []*Field{
 			{ID: "f1", Name: "title", Type: "text", Bundle: "desk"},
 			{ID: "f2", Name: "status", Type: "picklist", Bundle: "desk", Settings: Settings{Values: []PicklistValue{{Value: "Open"}, {Value: "Closed"}}}},
-		}, Rules: []*Rule{{Name: "no_todo", Condition: `title == "TODO"`, Message: Text{"en": "no"}}},
+		}, Rules: []*Rule{{Name: "no_placeholder", Condition: `title == "untitled"`, Message: Text{"en": "no"}}},
 			Actions: []*RecordAction{{Name: "close", Updates: map[string]string{"status": `"Closed"`}}}},
 			{ID: "o2", Name: "memo", Fields: []*Field{{ID: "f9", Name: "body", Type: "text"}}}},
 		Roles:             []*Role{{Name: "desk__agent", Bundle: "desk", PermissionSets: []string{"desk__agents"}}},
@@ -53,7 +53,7 @@ func TestCheckOwnership(t *testing.T) {
 		{"add a custom_ rule", func(m *Model) {
 			m.Objects[0].Rules = append(m.Objects[0].Rules, &Rule{Name: "custom_x", Condition: "false", Message: Text{"en": "x"}})
 		}, ""},
-		{"change the bundle's rule", func(m *Model) { m.Objects[0].Rules[0].Condition = "false" }, "objects.desk__ticket.rules.no_todo"},
+		{"change the bundle's rule", func(m *Model) { m.Objects[0].Rules[0].Condition = "false" }, "objects.desk__ticket.rules.no_placeholder"},
 		{"change the bundle's action", func(m *Model) { m.Objects[0].Actions[0].Updates = nil }, "objects.desk__ticket.actions.close"},
 		{"add an action without custom_", func(m *Model) { m.Objects[0].Actions = append(m.Objects[0].Actions, &RecordAction{Name: "reopen"}) }, "objects.desk__ticket.actions.reopen"},
 		{"change sharing (not customizable by default)", func(m *Model) { m.Objects[0].Sharing = SharingPrivate }, "objects.desk__ticket.sharing"},

@@ -294,13 +294,7 @@ func (s *Service) lockFlow(ctx context.Context, t *txn, rev *compiled.Revision, 
 	if err != nil {
 		return nil, err
 	}
-	if f.proc == nil {
-		return nil, errorf(Conflict, CodeProcessChanged, "approval process %s no longer exists; recall the record and submit it again", f.inst.Process)
-	}
-	if f.inst.Step < 0 || f.inst.Step >= len(f.proc.Steps) {
-		return nil, errorf(Conflict, CodeProcessChanged, "approval process %s no longer has the step this approval is at; recall the record and submit it again", f.inst.Process)
-	}
-	return f, nil
+	return f, f.current()
 }
 
 // openFlow locks a pending instance and builds its flow, with a nil
@@ -310,6 +304,11 @@ func (s *Service) openFlow(ctx context.Context, t *txn, rev *compiled.Revision, 
 	if err != nil {
 		return nil, err
 	}
+	return flowOf(t, rev, actor, inst)
+}
+
+// flowOf builds the flow of an instance the transaction has locked.
+func flowOf(t *txn, rev *compiled.Revision, actor records.Actor, inst *Instance) (*flow, error) {
 	if inst.Status != approval.StatePending {
 		return nil, errorf(Conflict, CodeFinished, "the approval is already %s", inst.Status)
 	}
@@ -328,6 +327,18 @@ func (s *Service) openFlow(ctx context.Context, t *txn, rev *compiled.Revision, 
 	return f, nil
 }
 
+// current refuses a flow whose process is gone or no longer has the
+// instance's current step.
+func (f *flow) current() error {
+	if f.proc == nil {
+		return errorf(Conflict, CodeProcessChanged, "approval process %s no longer exists; recall the record and submit it again", f.inst.Process)
+	}
+	if f.inst.Step < 0 || f.inst.Step >= len(f.proc.Steps) {
+		return errorf(Conflict, CodeProcessChanged, "approval process %s no longer has the step this approval is at; recall the record and submit it again", f.inst.Process)
+	}
+	return nil
+}
+
 // lockTask reads a task, locks its instance and checks that the task is
 // still pending and that actor may act on it.
 func (s *Service) lockTask(ctx context.Context, t *txn, rev *compiled.Revision, actor records.Actor, taskID string) (*flow, *Task, error) {
@@ -338,7 +349,8 @@ func (s *Service) lockTask(ctx context.Context, t *txn, rev *compiled.Revision, 
 	if !mayAct(rev, actor, tk) {
 		return nil, nil, errorf(Forbidden, CodeNotYourTask, "this task is not yours")
 	}
-	if _, err := t.lockInstance(ctx, rev.TenantID, tk.InstanceID); err != nil {
+	inst, err := t.lockInstance(ctx, rev.TenantID, tk.InstanceID)
+	if err != nil {
 		return nil, nil, err
 	}
 	// Read again under the instance's lock: another transition may have
@@ -353,8 +365,11 @@ func (s *Service) lockTask(ctx context.Context, t *txn, rev *compiled.Revision, 
 	if !mayAct(rev, actor, tk) {
 		return nil, nil, errorf(Forbidden, CodeNotYourTask, "this task is not yours (it was reassigned)")
 	}
-	f, err := s.lockFlow(ctx, t, rev, actor, tk.InstanceID)
+	f, err := flowOf(t, rev, actor, inst)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := f.current(); err != nil {
 		return nil, nil, err
 	}
 	return f, tk, nil
@@ -395,7 +410,9 @@ func (s *Service) escalate(ctx context.Context, rev *compiled.Revision, taskID s
 		if err != nil {
 			return err
 		}
-		inst, err := t.lockInstance(ctx, rev.TenantID, tk.InstanceID)
+		// A finished instance, or one whose process changed, has nothing
+		// to escalate to.
+		f, err := s.lockFlow(ctx, t, rev, records.Actor{}, tk.InstanceID)
 		if errors.As(err, &ae) {
 			return nil
 		}
@@ -405,19 +422,10 @@ func (s *Service) escalate(ctx context.Context, rev *compiled.Revision, taskID s
 		if tk, err = task(ctx, t.tx, rev.TenantID, taskID); err != nil {
 			return err
 		}
-		if inst.Status != approval.StatePending || tk.Status != approval.TaskPending || tk.DueAt == nil || tk.DueAt.After(t.now) {
+		if tk.Status != approval.TaskPending || tk.DueAt == nil || tk.DueAt.After(t.now) || tk.Step != f.inst.Step {
 			return nil // decided meanwhile, or moved forward
 		}
-		f, err := s.lockFlow(ctx, t, rev, records.Actor{}, inst.ID)
-		if errors.As(err, &ae) {
-			return nil // the process changed: nothing to escalate to
-		}
-		if err != nil {
-			return err
-		}
-		if tk.Step != f.inst.Step {
-			return nil
-		}
+		inst := f.inst
 		step := f.proc.Steps[tk.Step]
 		i := tk.Step
 		manager := ""

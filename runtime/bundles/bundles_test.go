@@ -2,6 +2,7 @@ package bundles_test
 
 import (
 	"context"
+	"strings"
 	"errors"
 	"net/http"
 	"testing"
@@ -43,7 +44,7 @@ fields:
     default: '"Open"'
   - {name: note, type: text}
 rules:
-  - {name: title_not_todo, condition: 'title == "TODO"', message: "Give the ticket a real title"}
+  - {name: title_not_placeholder, condition: 'title == "untitled"', message: "Give the ticket a real title"}
 `)},
 		"security.yaml": {Data: []byte(`
 roles: [{name: desk__agent, permission_sets: [desk__agents]}]
@@ -82,7 +83,7 @@ fields:
     default: '"Open"'
   - {name: priority, type: number, default: "3"}
 rules:
-  - {name: title_not_todo, condition: 'title == "TODO"', message: "Give the ticket a real title"}
+  - {name: title_not_placeholder, condition: 'title == "untitled"', message: "Give the ticket a real title"}
 `,
 	"objects/comment.yaml": `
 name: desk__comment
@@ -222,7 +223,7 @@ func TestInstallFailsWithoutTrace(t *testing.T) {
 		require.NoError(t, err)
 		bad := helpdesk("1.0.0", map[string]string{"seed/tickets.yaml": `
 object: desk__ticket
-records: [{title: Fine}, {title: TODO}]
+records: [{title: Fine}, {title: untitled}]
 `})
 		_, err = s.Install(ctx, e.Tenant, bundles.Source{Bundle: load(t, bad), Signature: bundles.SignatureBuiltIn}, nil, bundles.Options{})
 		require.Error(t, err)
@@ -366,4 +367,54 @@ fields:
 		require.ErrorAs(t, err, &ps)
 		assert.Equal(t, "objects/note.yaml: name", ps[0].Path)
 	})
+}
+
+// TestHostileArchives: archives that are not gzip, whose paths leave the
+// bundle, or that list a file they lack are refused before anything is
+// read into a tenant.
+func TestHostileArchives(t *testing.T) {
+	good, err := bundles.Pack(helpdesk("1.0.0", nil), nil)
+	require.NoError(t, err)
+	files, err := bundles.ReadFiles(good)
+	require.NoError(t, err)
+	withFile := func(name string, data []byte) []byte {
+		raw := map[string][]byte{}
+		for k, v := range files {
+			raw[k] = v
+		}
+		raw[name] = data
+		out, err := bundles.WriteFiles(raw)
+		require.NoError(t, err)
+		return out
+	}
+	without := func(name string) []byte {
+		raw := map[string][]byte{}
+		for k, v := range files {
+			if k != name {
+				raw[k] = v
+			}
+		}
+		out, err := bundles.WriteFiles(raw)
+		require.NoError(t, err)
+		return out
+	}
+	tests := map[string][]byte{
+		"not gzip":           []byte("PK\x03\x04 not a tarball"),
+		"path leaves bundle": withFile("../../etc/passwd", []byte("x")),
+		"absolute path":      withFile("/etc/passwd", []byte("x")),
+		"unlisted file":      withFile("objects/extra.yaml", []byte("name: desk__extra\n")),
+		"listed file gone":   without("objects/ticket.yaml"),
+		"no checksums":       without(bundles.ChecksumsFile),
+	}
+	for name, archive := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := bundles.Open(archive)
+			assert.ErrorIs(t, err, bundles.ErrBadArchive)
+			if strings.Contains(name, "path") {
+				assert.ErrorContains(t, err, "leaves the bundle", "refused for its path, before any checksum")
+			}
+		})
+	}
+	_, err = bundles.Open(good)
+	require.NoError(t, err, "the untouched archive opens")
 }
