@@ -2,9 +2,9 @@ package bundles_test
 
 import (
 	"context"
-	"strings"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"testing/fstest"
 
